@@ -1,0 +1,127 @@
+/**
+ * The small typed seam between core and plugins. Core knows only these interfaces; which storage and cache
+ * implement them is chosen by plugins/index.ts from the configuration.
+ */
+import type { Config } from '../config/schema.js'
+import type { Logger } from '../core/logger.js'
+
+/** A function as clients see it (shared/API.md, "The function record"). Never carries code. */
+export interface FunctionRecord {
+  id: string
+  project_id: string
+  function_name: string
+  file_path: string
+  runtime: string
+  is_active: boolean
+  invocation_count: number
+  timeout_ms: number
+  code_sha256: string
+  created_at: string
+  updated_at: string
+}
+
+/** Code as stored: the source as deployed, its sha256, and the compiled script the sandbox runs. */
+export interface FunctionCode {
+  source: string
+  sha256: string
+  compiled: string
+}
+
+/** What a deploy (POST or PUT) writes. */
+export interface FunctionInput {
+  projectId: string
+  functionName: string
+  filePath: string
+  runtime: string
+  timeoutMs: number
+  isActive: boolean
+  code: FunctionCode
+}
+
+/** What PATCH may change; absent fields stay as they are. */
+export interface FunctionPatch {
+  filePath?: string
+  timeoutMs?: number
+  isActive?: boolean
+  code?: FunctionCode
+}
+
+/** Everything an invocation needs, and nothing more: this is what the code cache holds. */
+export interface RunnableFunction {
+  id: string
+  projectId: string
+  functionName: string
+  filePath: string
+  isActive: boolean
+  timeoutMs: number
+  codeSha256: string
+  compiled: string
+}
+
+export interface InvocationCount {
+  projectId: string
+  functionName: string
+  count: number
+}
+
+export interface FunctionRegistry {
+  /** Human-readable name of the backend, for logs and /health. */
+  readonly kind: string
+  get (projectId: string, functionName: string): Promise<FunctionRecord | null>
+  list (projectId: string): Promise<FunctionRecord[]>
+  /** Throws FN_ERR_FUNCTION_EXISTS when the name is taken in the project. */
+  create (input: FunctionInput): Promise<FunctionRecord>
+  /** Create or replace (idempotent deploy); keeps id, created_at and invocation_count of a replaced function. */
+  put (input: FunctionInput): Promise<{ record: FunctionRecord, created: boolean }>
+  patch (projectId: string, functionName: string, changes: FunctionPatch): Promise<FunctionRecord | null>
+  remove (projectId: string, functionName: string): Promise<boolean>
+  source (projectId: string, functionName: string): Promise<{ source: string, filePath: string } | null>
+  runnable (projectId: string, functionName: string): Promise<RunnableFunction | null>
+  /** Adds batched counts atomically (`invocation_count = invocation_count + n`); unknown functions are skipped. */
+  addInvocationCounts (counts: readonly InvocationCount[]): Promise<void>
+  /** Resolves when the backend answers; rejects with the reason otherwise (for /health). */
+  ping (): Promise<void>
+}
+
+/** The code cache: `{projectId}:{functionName}` → RunnableFunction, with a TTL, invalidated by every write. */
+export interface FunctionCache {
+  readonly kind: string
+  get (projectId: string, functionName: string): Promise<RunnableFunction | undefined>
+  set (projectId: string, functionName: string, fn: RunnableFunction): Promise<void>
+  invalidate (projectId: string, functionName: string): Promise<void>
+}
+
+/** Filled by plugins through declaration merging. */
+export interface Decorations {
+  registry: FunctionRegistry
+  functionCache: FunctionCache
+}
+
+export interface App {
+  readonly config: Config
+  readonly log: Logger
+  /** Throws FN_ERR_DEC_ALREADY_PRESENT, or FN_ERR_DEC_AFTER_START once ready() has run. */
+  decorate<K extends keyof Decorations> (name: K, value: Decorations[K]): void
+  /** Throws FN_ERR_DEC_MISSING naming the decoration when no plugin provided it. */
+  get<K extends keyof Decorations> (name: K): Decorations[K]
+  has (name: keyof Decorations): boolean
+  /** Runs in registration order once every plugin has registered. */
+  onReady (fn: () => Promise<void>): void
+  /** Runs in reverse registration order on close; an error is logged and the rest still run. */
+  onClose (fn: () => Promise<void>): void
+}
+
+export interface PluginMeta {
+  /** kebab-case, unique; named in every error and log line about the plugin. */
+  readonly name: string
+  /** Plugin names that must register first. */
+  readonly dependencies?: readonly string[]
+  /** Decorations this plugin promises; checked after register(). */
+  readonly decorates?: readonly (keyof Decorations)[]
+  /** register() budget; past it FN_ERR_PLUGIN_TIMEOUT names the plugin. Default 10 s. */
+  readonly timeoutMs?: number
+}
+
+export interface Plugin extends PluginMeta {
+  register (app: App): Promise<void>
+}
