@@ -57,6 +57,7 @@ export function loadConfig (env: Env = process.env): Config {
     databaseUrl: v.DATABASE_URL as string | undefined,
     databasePoolSize: v.DATABASE_POOL_SIZE as number,
     databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS as number,
+    databaseSchema: v.DATABASE_SCHEMA as string,
     dataDir: v.DATA_DIR as string,
     redisUrl: v.REDIS_URL as string | undefined,
     redisPrefix: v.REDIS_PREFIX as string,

@@ -1,0 +1,151 @@
+import type { AddressInfo } from 'node:net'
+import type http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import type { Config } from '../config/schema.js'
+import { selectPlugins } from '../plugins/index.js'
+import { Compiler } from './compile/compiler.js'
+import { FunctionService } from './function-service.js'
+import { bearerCheck } from './http/auth.js'
+import { createHttpServer } from './http/server.js'
+import { createBodyValidators } from './http/validate.js'
+import { InvocationCounter } from './invocation-counter.js'
+import { Invoker } from './invoker.js'
+import type { Logger } from './logger.js'
+import { Metrics } from './metrics.js'
+import { createPluginHost } from './plugin-loader.js'
+import { Supervisor } from './supervisor/supervisor.js'
+
+export const SANDBOX_HOST_SCRIPT = fileURLToPath(new URL('../sandbox-host/main.js', import.meta.url))
+
+export interface Service {
+  readonly server: http.Server
+  /** Listens and resolves with the bound port (0 asks the OS for a free one). */
+  listen (port: number, host: string): Promise<number>
+  /** Graceful stop (shared/API.md, Signals). Idempotent. */
+  close (): Promise<void>
+}
+
+/** How long a storage ping may take before /health calls storage unreachable. */
+const STORAGE_PING_TIMEOUT_MS = 2000
+
+/**
+ * Builds the whole service from a validated config: plugins (storage, cache), the compile pool, the sandbox
+ * supervisor and the HTTP front. Nothing here reads the environment.
+ */
+export async function buildService (config: Config, log: Logger): Promise<Service> {
+  const startedAt = Date.now()
+  const plugins = createPluginHost(config, log, selectPlugins(config))
+  await plugins.ready()
+  const registry = plugins.get('registry')
+  const cache = plugins.get('functionCache')
+
+  const supervisor = new Supervisor({
+    hostScript: SANDBOX_HOST_SCRIPT,
+    poolSize: config.sandboxPoolSize,
+    spares: config.sandboxSpares,
+    memoryMb: config.sandboxMemoryMb,
+    maxInvocationsPerHost: config.sandboxMaxInvocations,
+    maxQueue: config.maxQueue,
+    limits: { maxLogLines: config.maxLogLines, maxLogBytes: config.maxLogBytes, maxResultBytes: config.maxResultBytes },
+    log: log.child({ component: 'supervisor' })
+  })
+  const metrics = new Metrics({
+    functionLabels: config.metricsFunctionLabels,
+    pool: () => {
+      const s = supervisor.stats()
+      return { hosts: { idle: s.hosts.idle, busy: s.hosts.busy, starting: s.hosts.starting }, inFlight: s.inFlight, queueDepth: s.queueDepth }
+    }
+  })
+  supervisor.on('restart', (reason) => { metrics.restart(reason) })
+  try {
+    await supervisor.start()
+  } catch (err) {
+    await supervisor.destroy()
+    await plugins.close()
+    throw err
+  }
+  const compiler = new Compiler({ maxThreads: 1 })
+  const counter = new InvocationCounter(registry, log, config.countFlushMs)
+  const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log })
+  const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics })
+  const state = { draining: false }
+
+  const health = async (): Promise<{ statusCode: number, body: Record<string, unknown> }> => {
+    const s = supervisor.stats()
+    let status = 'ok'
+    let reason: string | undefined
+    if (state.draining) {
+      status = 'draining'
+    } else {
+      try {
+        await pingWithin(registry.ping(), STORAGE_PING_TIMEOUT_MS)
+      } catch (err) {
+        status = 'degraded'
+        reason = `storage unreachable: ${(err as Error).message}`
+      }
+      if (s.degraded !== null) {
+        status = 'degraded'
+        reason = reason === undefined ? s.degraded : `${reason}; ${s.degraded}`
+      }
+    }
+    const { successful, failed } = invoker.totals
+    return {
+      statusCode: status === 'ok' ? 200 : 503,
+      body: {
+        status,
+        ...(reason !== undefined ? { reason } : {}),
+        uptime: Math.round((Date.now() - startedAt) / 1000),
+        totalInvocations: successful + failed,
+        successfulInvocations: successful,
+        failedInvocations: failed,
+        sandboxes: { size: s.hosts.idle + s.hosts.busy + s.hosts.starting, busy: s.hosts.busy, restarts: s.restarts },
+        queue: { depth: s.queueDepth }
+      }
+    }
+  }
+
+  const auth = {
+    admin: bearerCheck(config.adminToken),
+    invoke: bearerCheck(config.invokeToken, config.invokeToken === undefined ? undefined : config.adminToken),
+    metrics: bearerCheck(config.metricsToken)
+  }
+  const server = createHttpServer({ config, invoker, functions, metrics, validators: createBodyValidators(config), auth, state, health }, log)
+
+  let closing: Promise<void> | undefined
+  return {
+    server,
+    listen: (port, host) => new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve((server.address() as AddressInfo).port)
+      })
+    }),
+    close () {
+      closing ??= (async () => {
+        state.draining = true
+        // Stop accepting connections; idle keep-alive sockets go now, busy ones after their response.
+        const serverClosed = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
+        server.closeIdleConnections()
+        await supervisor.close(config.shutdownGraceMs)
+        await counter.close()
+        await compiler.close()
+        server.closeAllConnections()
+        await serverClosed
+        await plugins.close()
+        log.info('stopped')
+      })()
+      return closing
+    }
+  }
+}
+
+function pingWithin (ping: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    ping,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new Error(`no answer within ${ms} ms`)) }, ms)
+    })
+  ]).finally(() => { clearTimeout(timer) })
+}

@@ -1,0 +1,123 @@
+import type { Config } from '../config/schema.js'
+import type { FunctionCache, FunctionCode, FunctionRecord, FunctionRegistry } from '../plugins/types.js'
+import type { Compiler } from './compile/compiler.js'
+import { createError } from './errors.js'
+import type { DeployBody, ManagePatchBody } from './http/validate.js'
+import type { InvocationCounter } from './invocation-counter.js'
+import type { Metrics } from './metrics.js'
+
+/** "node<major>" of the Node.js that runs the sandbox hosts: the only runtime this service can provide. */
+export const RUNTIME = `node${process.versions.node.split('.')[0] ?? ''}`
+
+/**
+ * Deploys and manages functions: compile (off the event loop), write through the registry, then invalidate the code
+ * cache so the very next invocation sees the change. Counts not yet flushed are added to records on read.
+ */
+export class FunctionService {
+  readonly #config: Config
+  readonly #registry: FunctionRegistry
+  readonly #cache: FunctionCache
+  readonly #compiler: Compiler
+  readonly #counter: InvocationCounter
+  readonly #metrics: Metrics
+
+  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, compiler: Compiler, counter: InvocationCounter, metrics: Metrics }) {
+    this.#config = deps.config
+    this.#registry = deps.registry
+    this.#cache = deps.cache
+    this.#compiler = deps.compiler
+    this.#counter = deps.counter
+    this.#metrics = deps.metrics
+  }
+
+  async get (projectId: string, functionName: string): Promise<FunctionRecord> {
+    const record = await this.#registry.get(projectId, functionName)
+    if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
+    return this.#withPending(record)
+  }
+
+  async list (projectId: string): Promise<FunctionRecord[]> {
+    return (await this.#registry.list(projectId)).map((r) => this.#withPending(r))
+  }
+
+  async source (projectId: string, functionName: string): Promise<{ source: string, filePath: string }> {
+    const found = await this.#registry.source(projectId, functionName)
+    if (found === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
+    return found
+  }
+
+  async create (projectId: string, body: DeployBody & { function_name: string }): Promise<FunctionRecord> {
+    const functionName = body.function_name
+    const filePath = body.file_path ?? `api/${functionName}.js`
+    const runtime = this.#runtime(body.runtime)
+    const code = await this.#compile(body.code, filePath)
+    const record = await this.#registry.create({
+      projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code
+    })
+    await this.#cache.invalidate(projectId, functionName)
+    return record
+  }
+
+  async put (projectId: string, functionName: string, body: DeployBody): Promise<{ record: FunctionRecord, created: boolean }> {
+    if (body.function_name !== undefined && body.function_name !== functionName) {
+      throw createError('FN_ERR_INVALID_REQUEST', { message: `function_name "${body.function_name}" does not match the path ("${functionName}")` })
+    }
+    const filePath = body.file_path ?? `api/${functionName}.js`
+    const runtime = this.#runtime(body.runtime)
+    const code = await this.#compile(body.code, filePath)
+    const result = await this.#registry.put({
+      projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code
+    })
+    await this.#cache.invalidate(projectId, functionName)
+    return { record: this.#withPending(result.record), created: result.created }
+  }
+
+  async patch (projectId: string, functionName: string, body: ManagePatchBody): Promise<FunctionRecord> {
+    let code: FunctionCode | undefined
+    if (body.code !== undefined) {
+      // The file path decides the source language, so a code change compiles under the path it will have.
+      const filePath = body.file_path ?? (await this.get(projectId, functionName)).file_path
+      code = await this.#compile(body.code, filePath)
+    } else if (body.file_path !== undefined && /\.ts$/.test(body.file_path) !== /\.ts$/.test((await this.get(projectId, functionName)).file_path)) {
+      throw createError('FN_ERR_INVALID_REQUEST', { message: 'changing file_path between JavaScript and TypeScript needs the code in the same request' })
+    }
+    const changes = {
+      ...(body.file_path !== undefined ? { filePath: body.file_path } : {}),
+      ...(body.timeout_ms !== undefined ? { timeoutMs: body.timeout_ms } : {}),
+      ...(body.is_active !== undefined ? { isActive: body.is_active } : {}),
+      ...(code !== undefined ? { code } : {})
+    }
+    const record = await this.#registry.patch(projectId, functionName, changes)
+    await this.#cache.invalidate(projectId, functionName)
+    if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
+    return this.#withPending(record)
+  }
+
+  async remove (projectId: string, functionName: string): Promise<void> {
+    const removed = await this.#registry.remove(projectId, functionName)
+    await this.#cache.invalidate(projectId, functionName)
+    if (!removed) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
+    this.#counter.forget(projectId, functionName)
+    this.#metrics.forgetFunction(projectId, functionName)
+  }
+
+  #runtime (requested: string | undefined): string {
+    if (requested === undefined || requested === RUNTIME) return RUNTIME
+    throw createError('FN_ERR_INVALID_REQUEST', { message: `runtime "${requested}" is not available; this service runs ${RUNTIME}` })
+  }
+
+  async #compile (source: string, filePath: string): Promise<FunctionCode> {
+    const bytes = Buffer.byteLength(source)
+    if (bytes > this.#config.maxCodeBytes) {
+      throw createError('FN_ERR_BODY_TOO_LARGE', { message: `code is ${bytes} bytes; the limit (MAX_CODE_BYTES) is ${this.#config.maxCodeBytes}` })
+    }
+    const result = await this.#compiler.compile(source, filePath)
+    if (!result.ok) throw createError('FN_ERR_INVALID_CODE', { message: result.message })
+    return { source, sha256: result.sha256, compiled: result.compiled }
+  }
+
+  #withPending (record: FunctionRecord): FunctionRecord {
+    const pending = this.#counter.pendingFor(record.project_id, record.function_name)
+    return pending === 0 ? record : { ...record, invocation_count: record.invocation_count + pending }
+  }
+}

@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Config } from '../../../config/schema.js'
+import type { FunctionService } from '../../function-service.js'
+import type { Invoker } from '../../invoker.js'
+import type { Metrics } from '../../metrics.js'
+import type { TokenCheck } from '../auth.js'
+import type { BodyValidators } from '../validate.js'
+
+export interface Request extends IncomingMessage {
+  params: Record<string, string | undefined>
+  query: Record<string, string | string[] | undefined>
+  path: string
+}
+
+export type Handler = (req: Request, res: ServerResponse) => Promise<void>
+
+export interface RouteTable {
+  define (method: string, pattern: string, handler: Handler): void
+}
+
+/** What the route modules need, built once by app.ts. */
+export interface RouteDeps {
+  config: Config
+  invoker: Invoker
+  functions: FunctionService
+  metrics: Metrics
+  validators: BodyValidators
+  auth: { admin: TokenCheck, invoke: TokenCheck, metrics: TokenCheck }
+  /** Read on every invocation: a plain object field, not a function call chain. */
+  state: { draining: boolean }
+  health: () => Promise<{ statusCode: number, body: Record<string, unknown> }>
+}

@@ -1,0 +1,54 @@
+import http from 'node:http'
+import polka, { type Middleware } from 'polka'
+import type { Logger } from '../logger.js'
+import { createError, isServiceError } from '../errors.js'
+import { requestIdFor } from './request-id.js'
+import { invokeRoutes } from './routes/invoke.js'
+import { manageRoutes } from './routes/manage.js'
+import { metadataRoutes } from './routes/metadata.js'
+import { opsRoutes } from './routes/ops.js'
+import type { Handler, Request, RouteDeps } from './routes/types.js'
+import { sendError } from './send.js'
+
+/**
+ * The HTTP front: a Polka router with every route of shared/API.md. Each route is wrapped once at start-up so that
+ * errors become the contract's JSON answers (never a stack) and every response is counted by route pattern.
+ */
+export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
+  const app = polka({
+    onNoMatch: (req: http.IncomingMessage, res: http.ServerResponse) => {
+      sendError(res, createError('FN_ERR_NOT_FOUND'))
+      deps.metrics.httpRequest('unmatched', req.method ?? 'UNKNOWN', res.statusCode)
+    }
+  })
+
+  const table = {
+    define (method: string, pattern: string, handler: Handler): void {
+      const wrapped = async (req: Request, res: http.ServerResponse): Promise<void> => {
+        try {
+          await handler(req, res)
+        } catch (err) {
+          if (!isServiceError(err)) log.error('request failed', { err, method, route: pattern })
+          if (isServiceError(err) && err.statusCode === 413) res.setHeader('Connection', 'close')
+          sendError(res, err)
+        }
+        deps.metrics.httpRequest(pattern, method, res.statusCode)
+      }
+      app.add(method as 'GET', pattern, wrapped as unknown as Middleware)
+    }
+  }
+  invokeRoutes(table, deps)
+  metadataRoutes(table, deps)
+  manageRoutes(table, deps)
+  opsRoutes(table, deps)
+
+  const server = http.createServer((req, res) => {
+    res.setHeader('X-Request-Id', requestIdFor(req))
+    if (deps.state.draining) res.setHeader('Connection', 'close')
+    app.handler(req as never, res, undefined as never)
+  })
+  // Keep-alive sockets outlive a load balancer's idle timeout by a little, so it never reuses a socket we closed.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
+  return server
+}

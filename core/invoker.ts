@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto'
+import type { Config } from '../config/schema.js'
+import type { FunctionCache, FunctionRegistry, RunnableFunction } from '../plugins/types.js'
+import { createError, hasCode } from './errors.js'
+import type { InvocationCounter } from './invocation-counter.js'
+import type { Logger } from './logger.js'
+import type { Metrics } from './metrics.js'
+import type { Supervisor } from './supervisor/supervisor.js'
+import type { InvocationOutcome } from './supervisor/types.js'
+
+/** An invocation's answer, ready for HTTP: the status and the JSON text of the body. */
+export interface InvocationResponse {
+  statusCode: number
+  body: string
+}
+
+/** Totals for /health; successful + failed = total by construction. */
+export interface InvocationTotals {
+  successful: number
+  failed: number
+}
+
+/**
+ * Runs a function by name: code from the cache (or the registry on a miss), a sandbox host from the supervisor,
+ * and the outcome shaped as shared/API.md words it. The function's result arrives as JSON text checked by the
+ * supervisor and is spliced into the response without being parsed and re-serialised again.
+ */
+export class Invoker {
+  readonly totals: InvocationTotals = { successful: 0, failed: 0 }
+  readonly #registry: FunctionRegistry
+  readonly #cache: FunctionCache
+  readonly #supervisor: Supervisor
+  readonly #counter: InvocationCounter
+  readonly #metrics: Metrics
+  readonly #log: Logger
+  readonly #memoryMb: number
+
+  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, supervisor: Supervisor, counter: InvocationCounter, metrics: Metrics, log: Logger }) {
+    this.#registry = deps.registry
+    this.#cache = deps.cache
+    this.#supervisor = deps.supervisor
+    this.#counter = deps.counter
+    this.#metrics = deps.metrics
+    this.#log = deps.log
+    this.#memoryMb = deps.config.sandboxMemoryMb
+  }
+
+  /** The runnable function, from the code cache when it holds it. */
+  async resolve (projectId: string, functionName: string): Promise<RunnableFunction | null> {
+    const cached = await this.#cache.get(projectId, functionName)
+    this.#metrics.cacheLookup(cached !== undefined)
+    if (cached !== undefined) return cached
+    const fn = await this.#registry.runnable(projectId, functionName)
+    if (fn !== null) await this.#cache.set(projectId, functionName, fn)
+    return fn
+  }
+
+  /**
+   * Invokes with `event` as JSON text (already checked to parse). Throws ServiceErrors for answers that are not an
+   * execution (404, 403, 503); returns the response for everything that reached a sandbox host.
+   */
+  async invoke (projectId: string, functionName: string, event: string, signal?: AbortSignal): Promise<InvocationResponse> {
+    const fn = await this.resolve(projectId, functionName)
+    if (fn === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
+    if (!fn.isActive) throw createError('FN_ERR_FUNCTION_DISABLED')
+    const invocationId = randomUUID()
+    const log = this.#log.child({ projectId, functionName, invocationId })
+    log.info(`Function invocation: ${projectId}/${functionName}`)
+    let outcome: InvocationOutcome
+    try {
+      outcome = await this.#supervisor.run({
+        invocationId,
+        projectId,
+        functionName,
+        filePath: fn.filePath,
+        sha256: fn.codeSha256,
+        compiled: fn.compiled,
+        event,
+        timeoutMs: fn.timeoutMs
+      }, signal)
+    } catch (err) {
+      if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {
+        this.#metrics.invocation(projectId, functionName, 'rejected')
+        log.warn(`Function rejected: ${projectId}/${functionName}`, { reason: (err as Error).message })
+      }
+      if (hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) throw createError('FN_ERR_OVERLOADED', { message: 'no sandbox host can start', headers: { 'Retry-After': '5' }, cause: err })
+      throw err
+    }
+    this.#counter.add(projectId, functionName)
+    const duration = Math.round(outcome.duration * 1000) / 1000
+    const logs = JSON.stringify(outcome.logs)
+    const id = JSON.stringify(invocationId)
+    if (outcome.outcome === 'success') {
+      this.totals.successful++
+      this.#metrics.invocation(projectId, functionName, 'success', outcome.duration)
+      log.info(`Function succeeded: ${projectId}/${functionName} (${duration}ms)`)
+      return {
+        statusCode: 200,
+        body: `{"success":true,"result":${outcome.result},"duration":${duration},"logs":${logs},"invocationId":${id}}`
+      }
+    }
+    this.totals.failed++
+    let statusCode = 500
+    let error = 'Function execution failed'
+    let message: string
+    switch (outcome.outcome) {
+      case 'timeout':
+        statusCode = 504
+        error = 'Function execution timeout'
+        message = `Function execution timeout (${fn.timeoutMs}ms)`
+        break
+      case 'memory':
+        message = `Function exceeded memory limit (${this.#memoryMb} MB)`
+        break
+      default:
+        message = outcome.message
+    }
+    this.#metrics.invocation(projectId, functionName, outcome.outcome === 'timeout' ? 'timeout' : 'error', outcome.duration)
+    log.warn(`Function failed: ${projectId}/${functionName} (${duration}ms)`, { outcome: outcome.outcome, message })
+    return {
+      statusCode,
+      body: `{"error":${JSON.stringify(error)},"message":${JSON.stringify(message)},"logs":${logs},"invocationId":${id}}`
+    }
+  }
+}

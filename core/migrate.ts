@@ -1,0 +1,21 @@
+import { loadConfig } from '../config/load-config.js'
+import { runMigrations } from '../plugins/registry/postgres.js'
+
+/**
+ * `npm run migrate` (the Procfile's release phase): applies pending migrations to DATABASE_URL under an advisory
+ * lock and exits. Without DATABASE_URL there is nothing to do: the embedded store migrates itself when it opens.
+ */
+async function main (): Promise<void> {
+  const config = loadConfig(process.env)
+  if (config.databaseUrl === undefined) {
+    process.stdout.write('[FUNCTIONS] [INFO] DATABASE_URL is not set: the embedded store migrates itself at start-up\n')
+    return
+  }
+  const applied = await runMigrations(config.databaseUrl)
+  process.stdout.write(`[FUNCTIONS] [INFO] migrations applied: ${applied.length === 0 ? 'none pending' : applied.join(', ')}\n`)
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[FUNCTIONS] [ERROR] migration failed: ${(err as Error).message}\n`)
+  process.exit(1)
+})
