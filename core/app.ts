@@ -16,6 +16,19 @@ import { createPluginHost } from './plugin-loader.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
 export const SANDBOX_HOST_SCRIPT = fileURLToPath(new URL('../sandbox-host/main.js', import.meta.url))
+const SANDBOX_HOST_DIR = fileURLToPath(new URL('../sandbox-host/', import.meta.url))
+
+/**
+ * Node's permission model for sandbox hosts (layer 2 of SECURITY.md): reads only of the host's own compiled code,
+ * no writes, no child processes, no worker threads. Node 20 spells the flag --experimental-permission; later
+ * releases --permission.
+ */
+export const SANDBOX_HOST_FLAGS: readonly string[] = [
+  process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission',
+  `--allow-fs-read=${SANDBOX_HOST_DIR}*`,
+  '--disable-warning=ExperimentalWarning',
+  '--disallow-code-generation-from-strings'
+]
 
 export interface Service {
   readonly server: http.Server
@@ -47,7 +60,8 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     maxInvocationsPerHost: config.sandboxMaxInvocations,
     maxQueue: config.maxQueue,
     limits: { maxLogLines: config.maxLogLines, maxLogBytes: config.maxLogBytes, maxResultBytes: config.maxResultBytes },
-    log: log.child({ component: 'supervisor' })
+    log: log.child({ component: 'supervisor' }),
+    execArgv: [...SANDBOX_HOST_FLAGS]
   })
   const metrics = new Metrics({
     functionLabels: config.metricsFunctionLabels,

@@ -1,0 +1,100 @@
+import { createKeyv } from '@keyv/redis'
+import type { Keyv } from 'keyv'
+import type { Logger } from '../../core/logger.js'
+import type { FunctionCache, Plugin, RunnableFunction } from '../types.js'
+
+/** A cache that answers slower than this is treated as down for that call: storage is the fallback, never a failure. */
+const OP_TIMEOUT_MS = 250
+/** Compiled code is content-addressed and never changes, so it may outlive the metadata that points at it. */
+const CODE_TTL_FACTOR = 6
+
+type Meta = Omit<RunnableFunction, 'compiled'>
+
+export interface RedisFunctionCache extends FunctionCache {
+  close (): Promise<void>
+}
+
+function within<T> (work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no answer within ${ms} ms`)) }, ms) })
+  ]).finally(() => { clearTimeout(timer) })
+}
+
+/**
+ * The shared code cache on Redis (@keyv/redis): metadata under `{prefix}:{projectId}:{functionName}`, compiled code
+ * under `{prefix}:code:{sha256}`. Redis being down never fails an invocation: reads miss, writes are skipped, and
+ * one warning is logged per outage.
+ */
+export function createRedisFunctionCache (opts: { url: string, prefix: string, ttlMs: number, log: Logger }): RedisFunctionCache {
+  const keyv: Keyv = createKeyv({
+    url: opts.url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2000, reconnectStrategy: (attempts: number) => Math.min(100 * 2 ** attempts, 5000) }
+  }, { namespace: opts.prefix, throwOnConnectError: false, throwOnErrors: true, connectionTimeout: 2000 })
+  let down = false
+  const failed = (err: unknown): undefined => {
+    if (!down) {
+      down = true
+      opts.log.warn('code cache (Redis) unavailable: using storage until it returns', { err })
+    }
+    return undefined
+  }
+  const ok = (): void => {
+    if (down) {
+      down = false
+      opts.log.info('code cache (Redis) is back')
+    }
+  }
+  keyv.on('error', () => {})
+  const metaKey = (projectId: string, functionName: string): string => `${projectId}:${functionName}`
+  return {
+    kind: 'redis',
+    async get (projectId, functionName) {
+      try {
+        const meta = await within(keyv.get<Meta>(metaKey(projectId, functionName)), OP_TIMEOUT_MS)
+        if (meta === undefined) { ok(); return undefined }
+        const compiled = await within(keyv.get<string>(`code:${meta.codeSha256}`), OP_TIMEOUT_MS)
+        ok()
+        return compiled === undefined ? undefined : { ...meta, compiled }
+      } catch (err) {
+        return failed(err)
+      }
+    },
+    async set (projectId, functionName, fn) {
+      const { compiled, ...meta } = fn
+      try {
+        await within(keyv.set(`code:${fn.codeSha256}`, compiled, opts.ttlMs * CODE_TTL_FACTOR), OP_TIMEOUT_MS)
+        await within(keyv.set(metaKey(projectId, functionName), meta, opts.ttlMs), OP_TIMEOUT_MS)
+        ok()
+      } catch (err) {
+        failed(err)
+      }
+    },
+    async invalidate (projectId, functionName) {
+      try {
+        await within(keyv.delete(metaKey(projectId, functionName)), OP_TIMEOUT_MS)
+        ok()
+      } catch (err) {
+        failed(err)
+      }
+    },
+    async close () {
+      await keyv.disconnect().catch(() => {})
+    }
+  }
+}
+
+export const redisCachePlugin: Plugin = {
+  name: 'cache-redis',
+  decorates: ['functionCache'],
+  async register (app) {
+    const cache = createRedisFunctionCache({
+      url: app.config.redisUrl as string, prefix: app.config.redisPrefix, ttlMs: app.config.codeCacheTtlMs, log: app.log
+    })
+    app.decorate('functionCache', cache)
+    app.onClose(() => cache.close())
+    app.log.info('code cache: Redis', { prefix: app.config.redisPrefix })
+  }
+}
