@@ -1,0 +1,52 @@
+import type { HostLimits, InvokeMessage, ParentMessage } from './protocol.js'
+import { InvocationRunner } from './invocation-runner.js'
+
+/**
+ * Sandbox host entry, forked by the supervisor with an empty environment and the limits as argv[2]. It never
+ * writes to stdout or stderr, ignores the platform's signals (the parent stops it), and never dies of a user
+ * error: errors of the realm surface in process handlers here and are dropped.
+ */
+function parseLimits (raw: string | undefined): HostLimits {
+  const parsed = JSON.parse(raw ?? '{}') as Partial<HostLimits>
+  const num = (v: unknown, fallback: number): number => typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback
+  return {
+    maxLogLines: num(parsed.maxLogLines, 1000),
+    maxLogBytes: num(parsed.maxLogBytes, 262144),
+    maxResultBytes: num(parsed.maxResultBytes, 6291456)
+  }
+}
+
+function send (message: unknown): void {
+  try {
+    process.send?.(message)
+  } catch {
+    process.exit(0)
+  }
+}
+
+function isInvoke (m: Record<string, unknown>): m is Record<string, unknown> & InvokeMessage {
+  const c = m.context as Record<string, unknown> | undefined
+  return typeof m.id === 'string' && typeof m.sha256 === 'string' && typeof m.filePath === 'string' && typeof m.event === 'string' &&
+    (m.code === undefined || typeof m.code === 'string') && typeof c === 'object' && c !== null &&
+    typeof c.functionName === 'string' && typeof c.projectId === 'string' && typeof c.invocationId === 'string' &&
+    typeof c.timestamp === 'string' && typeof c.timeoutMs === 'number'
+}
+
+const runner = new InvocationRunner(parseLimits(process.argv[2]), send)
+
+const handlers: Record<ParentMessage['type'], (m: Record<string, unknown>) => void> = {
+  invoke (m) { if (isInvoke(m)) runner.invoke(m) },
+  shutdown () { process.exit(0) }
+}
+
+process.on('SIGTERM', () => {})
+process.on('SIGINT', () => {})
+process.on('disconnect', () => { process.exit(0) })
+process.on('uncaughtException', () => {})
+process.on('unhandledRejection', () => {})
+process.on('message', (m: unknown) => {
+  if (typeof m !== 'object' || m === null) return
+  const type = (m as { type?: unknown }).type
+  if (type === 'invoke' || type === 'shutdown') handlers[type](m as Record<string, unknown>)
+})
+send({ type: 'ready', runtime: `node${process.versions.node.split('.')[0] ?? ''}` })

@@ -1,0 +1,190 @@
+/**
+ * The code that runs INSIDE each fresh sandbox realm before the user's code. It captures the intrinsics it needs
+ * while they are still pristine, then builds `console`, `context` and the invocation driver out of realm objects
+ * only. The one host object it ever holds is `emit`, a strict host function that takes (number, string) and
+ * returns a boolean; it is kept in this closure and never exposed, and every call to it is guarded so that a host
+ * error (for instance a stack overflow raised inside it) is replaced by a realm value before user code can see it.
+ *
+ * Like realm-format.ts, these functions must stay self-contained: their source text is evaluated in the realm.
+ */
+
+/** emit kinds, shared with the host side (invocation-runner.ts). */
+export const EMIT_LOG = 1
+export const EMIT_RESULT = 2
+export const EMIT_ERROR = 3
+
+export type Emit = (kind: number, text: string) => boolean
+export type RealmRun = (factory: unknown, eventJson: string, contextJson: string) => void
+
+export function realmBootstrap (createFormatter: () => (args: unknown[]) => string): (emit: Emit) => RealmRun {
+  'use strict'
+  const g = globalThis as unknown as Record<string, unknown>
+  const apply = Reflect.apply
+  const defineProperty = Object.defineProperty
+  const freeze = Object.freeze
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor
+  const getPrototypeOf = Object.getPrototypeOf
+  const parse = JSON.parse
+  const stringify = JSON.stringify
+  const dateNow = Date.now
+  const mathMax = Math.max
+  const StringCtor = String
+  const RealmPromise = Promise
+  const promiseThen = Promise.prototype.then
+  const ErrorProto = Error.prototype
+  const format = createFormatter()
+  // The emit kinds again, as literals: this body may not refer to the module's constants (see above).
+  const LOG = 1
+  const RESULT = 2
+  const ERROR = 3
+
+  // ---- stack traces: only frames of the function's own files, never host paths -------------------------------
+  let getFileName: ((this: unknown) => unknown) | undefined
+  let callSiteToString: ((this: unknown) => unknown) | undefined
+  const isUserFile = (file: unknown): boolean => typeof file === 'string' && file !== '' && file[0] !== '/' &&
+    file.slice(0, 5) !== 'file:' && file.slice(0, 5) !== 'node:' && file.slice(0, 8) !== 'sandbox:'
+  function prepareStackTrace (err: unknown, frames: unknown): string {
+    let header = 'Error'
+    try {
+      const name = (err as { name?: unknown }).name
+      const message = (err as { message?: unknown }).message
+      const n = name === undefined ? 'Error' : StringCtor(name)
+      const m = message === undefined ? '' : StringCtor(message)
+      header = m === '' ? n : n === '' ? m : `${n}: ${m}`
+    } catch {}
+    let out = header
+    // Index loop over own elements only: no iterator or prototype method a user could have replaced.
+    const count = typeof (frames as { length?: unknown }).length === 'number' ? (frames as { length: number }).length : 0
+    for (let i = 0; i < count && i < 64; i++) {
+      const frame = (frames as Record<number, unknown>)[i]
+      try {
+        if (getFileName === undefined || callSiteToString === undefined) {
+          const proto = getPrototypeOf(frame) as object
+          getFileName = getOwnPropertyDescriptor(proto, 'getFileName')?.value as typeof getFileName
+          callSiteToString = getOwnPropertyDescriptor(proto, 'toString')?.value as typeof callSiteToString
+        }
+        if (getFileName === undefined || callSiteToString === undefined) break
+        if (!isUserFile(apply(getFileName, frame, []))) continue
+        const line = apply(callSiteToString, frame, [])
+        if (typeof line === 'string') out += '\n    at ' + line
+      } catch {}
+    }
+    return out
+  }
+  defineProperty(Error, 'prepareStackTrace', { value: prepareStackTrace, writable: false, configurable: false, enumerable: false })
+  // Capture the CallSite methods now, while nothing of the user's has run.
+  void new Error('bootstrap').stack
+
+  // V8 gives every context its own inspector-only console; it is replaced per invocation by the capturing one.
+  delete g.console
+
+  return function install (emit: Emit): RealmRun {
+    // A host error thrown inside emit (stack overflow at the limit) must never reach user code: swallow it here.
+    function send (kind: number, text: string): boolean {
+      try {
+        return emit(kind, text) === true
+      } catch {
+        return false
+      }
+    }
+
+    let capturing = true
+    function logger (prefix: string) {
+      return function (...args: unknown[]): void {
+        if (!capturing) return
+        let line: string
+        try {
+          line = format(args)
+        } catch (err) {
+          line = '<unprintable value>'
+        }
+        capturing = send(LOG, prefix + line)
+      }
+    }
+    const console = freeze({
+      log: logger('[LOG] '),
+      info: logger('[INFO] '),
+      warn: logger('[WARN] '),
+      error: logger('[ERROR] '),
+      debug: logger('[DEBUG] '),
+      trace: logger('[LOG] ')
+    })
+    defineProperty(g, 'console', { value: console, writable: true, configurable: true, enumerable: false })
+
+    function describe (thrown: unknown): string {
+      try {
+        if (typeof thrown === 'object' && thrown !== null) {
+          let p: unknown = thrown
+          let isError = false
+          for (let i = 0; i < 100 && p !== null; i++) {
+            p = getPrototypeOf(p)
+            if (p === ErrorProto) { isError = true; break }
+          }
+          if (isError) {
+            const name = (thrown as { name?: unknown }).name
+            const message = (thrown as { message?: unknown }).message
+            const n = name === undefined ? 'Error' : StringCtor(name)
+            const m = message === undefined ? '' : StringCtor(message)
+            return m === '' ? n : `${n}: ${m}`
+          }
+        }
+        return StringCtor(thrown)
+      } catch {
+        return 'Unknown error'
+      }
+    }
+
+    function resolveHandler (exported: unknown): unknown {
+      if (typeof exported === 'function') return exported
+      if (typeof exported !== 'object' || exported === null) return undefined
+      const e = exported as Record<string, unknown>
+      if (typeof e.handler === 'function') return e.handler
+      if (typeof e.default === 'function') return e.default
+      const d = e.default as Record<string, unknown> | undefined
+      if (typeof d === 'object' && d !== null && typeof d.handler === 'function') return d.handler
+      return undefined
+    }
+
+    return function run (factory: unknown, eventJson: string, contextJson: string): void {
+      let settled = false
+      const fail = (thrown: unknown): void => {
+        if (settled) return
+        settled = true
+        send(ERROR, describe(thrown))
+      }
+      const succeed = (value: unknown): void => {
+        if (settled) return
+        let json: unknown
+        try {
+          json = stringify(value)
+        } catch (err) {
+          fail(err)
+          return
+        }
+        settled = true
+        send(RESULT, typeof json === 'string' ? json : 'null')
+      }
+      try {
+        const data = parse(contextJson) as { functionName: string, projectId: string, invocationId: string, timestamp: string, timeoutMs: number }
+        const deadline = dateNow() + data.timeoutMs
+        const context = freeze({
+          functionName: data.functionName,
+          projectId: data.projectId,
+          invocationId: data.invocationId,
+          timestamp: data.timestamp,
+          getRemainingTimeInMillis: function getRemainingTimeInMillis (): number { return mathMax(0, deadline - dateNow()) }
+        })
+        const module = { exports: {} as unknown }
+        apply(factory as (...args: unknown[]) => unknown, undefined, [module.exports, module])
+        const handler = resolveHandler(module.exports)
+        if (handler === undefined) throw new Error('Function code defines no handler')
+        const returned = apply(handler as (...args: unknown[]) => unknown, undefined, [parse(eventJson), context])
+        // Settle through the realm's own Promise and the `then` captured before user code ran.
+        const promise = new RealmPromise((resolve) => { resolve(returned) })
+        apply(promiseThen, promise, [succeed, fail])
+      } catch (err) {
+        fail(err)
+      }
+    }
+  }
+}
