@@ -137,13 +137,13 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     }),
     close () {
       closing ??= (async () => {
+        // Keep listening while draining: load balancers read `503 draining` from /health and new invocations get
+        // `503 Service shutting down` (with Connection: close) instead of a refused connection.
         state.draining = true
-        // Stop accepting connections; idle keep-alive sockets go now, busy ones after their response.
-        const serverClosed = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
-        server.closeIdleConnections()
         await supervisor.close(config.shutdownGraceMs)
         await counter.close()
         await compiler.close()
+        const serverClosed = new Promise<void>((resolve) => { server.close(() => { resolve() }) })
         server.closeAllConnections()
         await serverClosed
         await plugins.close()

@@ -38,11 +38,11 @@ export function orderPlugins (plugins: readonly Plugin[]): Plugin[] {
   return ordered
 }
 
+/** Not unref()'d: a plugin that hangs on a promise with nothing else pending must fail, not let the process exit. */
 function withTimeout<T> (work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => { reject(onTimeout()) }, ms)
-    timer.unref()
   })
   return Promise.race([work, timeout]).finally(() => { clearTimeout(timer) })
 }

@@ -86,6 +86,9 @@ export interface IdleMessage {
 
 export type ChildMessage = ReadyMessage | LogMessage | ResultOkMessage | ResultErrorMessage | IdleMessage
 
+/** How many compiled scripts a host keeps (LRU); the supervisor mirrors this exactly to know when to resend code. */
+export const SCRIPT_CACHE_SIZE = 256
+
 /** Largest single string field the parent accepts from a child (a result is capped lower by MAX_RESULT_BYTES). */
 export const MAX_CHILD_STRING = 128 * 1024 * 1024
 

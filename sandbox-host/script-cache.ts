@@ -1,7 +1,5 @@
 import vm from 'node:vm'
-
-/** How many compiled scripts a host keeps; the supervisor mirrors this LRU exactly to know when to resend code. */
-export const SCRIPT_CACHE_SIZE = 256
+import { SCRIPT_CACHE_SIZE } from './protocol.js'
 
 export type CachedScript = { script: vm.Script } | { error: string }
 

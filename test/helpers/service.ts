@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../config/load-config.js'
 import { buildService, type Service } from '../../core/app.js'
 import { createLogger } from '../../core/logger.js'
+import './clean-spawn.js'
 
 export interface TestService {
   url: string
@@ -73,7 +74,7 @@ export async function startService (env: Record<string, string> = {}, opts: { da
       return res.json.function
     },
     async invoke (projectId, name, event) {
-      const res = await call('POST', `/api/v1/functions/${projectId}/${name}`, event === undefined ? undefined : event)
+      const res = await call('POST', `/api/v1/functions/${projectId}/${name}`, event === undefined ? undefined : JSON.stringify(event))
       return { status: res.status, json: res.json }
     },
     async stop () {
@@ -83,6 +84,16 @@ export async function startService (env: Record<string, string> = {}, opts: { da
       if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true })
     }
   }
+}
+
+/** Polls `check` until it returns true (a generous bound proves only that nothing hung). */
+export async function eventually (check: () => Promise<boolean>, timeoutMs = 15000): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await check()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return false
 }
 
 /** The source of a user-function fixture in test/fixtures/functions. */

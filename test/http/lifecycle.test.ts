@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { cleanEnv } from '../helpers/clean-spawn.js'
 import { backendEnv, fixture, startService } from '../helpers/service.js'
 
 const MAIN = fileURLToPath(new URL('../../core/main.js', import.meta.url))
@@ -26,31 +26,21 @@ t.test('a restart with the same data keeps functions and invocation counts', asy
   t.equal((await second.invoke('p-life', 'hello', { name: 'again' })).json.result.message, 'Hello, again!')
 })
 
-/** Sends raw HTTP/1.1 requests pipelined on one socket and collects the status lines of the answers. */
-function pipelined (port: number, requests: string[]): { statuses: Promise<number[]>, written: Promise<void> } {
-  const socket = net.connect(port, '127.0.0.1')
-  let data = ''
-  const statuses = new Promise<number[]>((resolve) => {
-    socket.on('data', (chunk) => { data += chunk.toString() })
-    socket.on('close', () => { resolve([...data.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]))) })
-    socket.on('error', () => {})
-  })
-  const written = new Promise<void>((resolve) => { socket.once('connect', () => { socket.write(requests.join('')); resolve() }) })
-  return { statuses, written }
-}
-
 t.test('a graceful stop lets in-flight invocations finish and refuses new ones with 503', async t => {
   const svc = await startService()
   await svc.deploy('p-life', 'slow', await fixture('slow.js'))
   await svc.deploy('p-life', 'hello', await fixture('hello.js'))
-  const port = Number(new URL(svc.url).port)
-  const post = (name: string, body: string): string =>
-    `POST /api/v1/functions/p-life/${name} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
-  const { statuses, written } = pipelined(port, [post('slow', '{"ms":1500}'), post('hello', '{}')])
-  await written
+  const inFlight = svc.invoke('p-life', 'slow', { ms: 1500 })
   await new Promise((resolve) => setTimeout(resolve, 500))
   const stopped = svc.stop()
-  t.same(await statuses, [200, 503], 'the in-flight one finished; the one after the signal was refused')
+  const health = await svc.call('GET', '/health')
+  t.equal(health.status, 503)
+  t.equal(health.json.status, 'draining')
+  const late = await svc.call('POST', '/api/v1/functions/p-life/hello', {})
+  t.same([late.status, late.json], [503, { error: 'Service shutting down' }])
+  t.equal(late.headers.get('connection'), 'close')
+  const done = await inFlight
+  t.same([done.status, done.json.result], [200, 'slow done'], 'the in-flight invocation finished')
   await stopped
 })
 
@@ -58,7 +48,7 @@ t.test('the real entry point serves on PORT, logs one start line, and exits 0 on
   const dataDir = await mkdtemp(join(tmpdir(), 'fn-main-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...backendEnv(), PORT: '0', FUNCTIONS_PORT: '1', HOST: '127.0.0.1', DATA_DIR: dataDir, SANDBOX_POOL_SIZE: '1', DATABASE_SCHEMA: `main_${process.pid}` },
+    env: { ...cleanEnv(), ...backendEnv(), PORT: '0', FUNCTIONS_PORT: '1', HOST: '127.0.0.1', DATA_DIR: dataDir, SANDBOX_POOL_SIZE: '1', DATABASE_SCHEMA: `main_${process.pid}` },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { fixture, startService } from '../helpers/service.js'
+import { eventually, fixture, startService } from '../helpers/service.js'
 
 const svc = await startService()
 t.teardown(() => svc.stop())
@@ -9,6 +9,8 @@ t.test('/health reports status, uptime, counters, sandboxes and queue', async t 
   await svc.deploy('p-ops', 'throws', await fixture('throws.js'))
   await svc.invoke('p-ops', 'hello', {})
   await svc.invoke('p-ops', 'throws', {})
+  // A host stays busy until it reports idle, just after the answer: wait for that, boundedly.
+  t.ok(await eventually(async () => (await svc.call('GET', '/health')).json.sandboxes.busy === 0))
   const res = await svc.call('GET', '/health')
   t.equal(res.status, 200)
   t.match(res.json, {

@@ -1,0 +1,268 @@
+import { EventEmitter } from 'node:events'
+import { createError } from '../errors.js'
+import { RestartPolicy } from './restart-policy.js'
+import { SandboxHandle, type HandleHooks } from './sandbox-handle.js'
+import { TaskQueue } from './task-queue.js'
+import type { InvocationOutcome, InvocationRequest, RestartReason, SupervisorOptions, SupervisorStats } from './types.js'
+
+interface Task {
+  req: InvocationRequest
+  resolve: (outcome: InvocationOutcome) => void
+  reject: (err: unknown) => void
+  cleanup: () => void
+}
+
+const RETRY_AFTER = { 'Retry-After': '1' }
+
+/**
+ * Runs invocations on forked sandbox hosts: a bounded FIFO queue, at most `poolSize` invocations at once, one per
+ * host, and tenant affinity (a host serves one project for its whole life). Warm unbound spares absorb new projects
+ * and replacements. Hosts that die of a user's function are replaced at once; hosts that fail on their own back off
+ * (restart-policy.ts) and, failing often enough, mark the pool degraded.
+ */
+export class Supervisor {
+  readonly #opts: SupervisorOptions
+  readonly #hosts = new Set<SandboxHandle>()
+  readonly #queue = new TaskQueue<Task>()
+  readonly #events = new EventEmitter()
+  readonly #policy = new RestartPolicy()
+  readonly #restarts: Record<RestartReason, number> = { timeout: 0, crash: 0, memory: 0, recycle: 0 }
+  readonly #state = { accepting: true, destroyed: false, spawnBlockedUntil: 0 }
+  #spawnTimer: NodeJS.Timeout | undefined
+  #closing: Promise<void> | undefined
+  readonly #hooks: HandleHooks
+
+  constructor (opts: SupervisorOptions) {
+    this.#opts = opts
+    this.#hooks = {
+      ready: () => {
+        this.#policy.succeeded()
+        this.#events.emit('state')
+        this.#pump()
+      },
+      idle: (host) => {
+        if (host.invocations >= this.#opts.maxInvocationsPerHost) host.retire()
+        this.#events.emit('state')
+        this.#pump()
+      },
+      exit: (host, reason, info) => { this.#onExit(host, reason, info) }
+    }
+  }
+
+  on (event: 'restart', listener: (reason: RestartReason) => void): this
+  on (event: 'state', listener: () => void): this
+  on (event: string, listener: (...args: any[]) => void): this {
+    this.#events.on(event, listener)
+    return this
+  }
+
+  /** Forks the spares and resolves when one host is ready; rejects when hosts cannot start at all. */
+  async start (): Promise<void> {
+    this.#pump()
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (this.#count((h) => h.state === 'idle') > 0) {
+          this.#events.off('state', check)
+          resolve()
+        } else if (this.#policy.degraded() !== null) {
+          this.#events.off('state', check)
+          reject(createError('FN_ERR_SANDBOX_UNAVAILABLE', { message: this.#policy.degraded() as string }))
+        }
+      }
+      this.#events.on('state', check)
+      check()
+    })
+  }
+
+  run (req: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome> {
+    if (!this.#state.accepting) return Promise.reject(createError('FN_ERR_SHUTTING_DOWN'))
+    const degraded = this.#policy.degraded()
+    if (degraded !== null && this.#count((h) => h.state !== 'dead') === 0) {
+      return Promise.reject(createError('FN_ERR_SANDBOX_UNAVAILABLE', { message: degraded }))
+    }
+    return new Promise<InvocationOutcome>((resolve, reject) => {
+      // A queued invocation waits at most its own timeout for a host; a client that leaves frees its place.
+      const leave = (err: unknown): void => {
+        if (this.#queue.remove(task)) {
+          task.cleanup()
+          reject(err)
+        }
+      }
+      const waitTimer = setTimeout(() => {
+        leave(createError('FN_ERR_OVERLOADED', { message: `no sandbox host was free within ${req.timeoutMs} ms`, headers: RETRY_AFTER }))
+      }, req.timeoutMs)
+      waitTimer.unref()
+      const onAbort = (): void => { leave(createError('FN_ERR_OVERLOADED', { message: 'the client went away' })) }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const task: Task = {
+        req,
+        resolve,
+        reject,
+        cleanup: () => {
+          clearTimeout(waitTimer)
+          signal?.removeEventListener('abort', onAbort)
+        }
+      }
+      this.#queue.push(task)
+      this.#pump()
+      if (this.#queue.has(task) && this.#queue.length > this.#opts.maxQueue) {
+        leave(createError('FN_ERR_OVERLOADED', { headers: RETRY_AFTER }))
+      }
+    })
+  }
+
+  stats (): SupervisorStats {
+    let starting = 0
+    let idle = 0
+    let busy = 0
+    for (const h of this.#hosts) {
+      if (h.state === 'starting') starting++
+      else if (h.state === 'idle') idle++
+      else if (h.state === 'busy') busy++
+    }
+    const r = this.#restarts
+    return {
+      hosts: { starting, idle, busy },
+      inFlight: busy,
+      queueDepth: this.#queue.length,
+      restarts: r.timeout + r.crash + r.memory + r.recycle,
+      restartsByReason: { ...r },
+      degraded: this.#policy.degraded()
+    }
+  }
+
+  /** Pids of live hosts, by project (for tests and diagnostics). */
+  hostPids (): Array<{ pid: number | undefined, projectId: string | null, state: string }> {
+    return [...this.#hosts].map((h) => ({ pid: h.pid, projectId: h.projectId, state: h.state }))
+  }
+
+  #count (pred: (h: SandboxHandle) => boolean): number {
+    let n = 0
+    for (const h of this.#hosts) if (pred(h)) n++
+    return n
+  }
+
+  /** Matches queued tasks to hosts and keeps enough hosts coming. Called on every change of state. */
+  #pump (): void {
+    if (this.#state.destroyed) return
+    let busy = this.#count((h) => h.state === 'busy')
+    let unmatched = 0
+    const waitingProjects = new Set<string>()
+    for (const task of this.#queue) {
+      if (busy >= this.#opts.poolSize) break
+      const host = this.#idleHostFor(task.req.projectId)
+      if (host === undefined) {
+        unmatched++
+        waitingProjects.add(task.req.projectId)
+        continue
+      }
+      this.#queue.remove(task)
+      task.cleanup()
+      busy++
+      host.run(task.req).then(task.resolve, task.reject)
+    }
+    if (!this.#state.accepting) return
+    // Unbound hosts wanted: one per task that found none, plus the warm spares.
+    const unbound = this.#count((h) => h.projectId === null && (h.state === 'starting' || h.state === 'idle'))
+    let wanted = unmatched + Math.max(this.#opts.spares, 1) - unbound
+    const cap = this.#opts.poolSize + Math.max(this.#opts.spares, 1)
+    while (wanted > 0) {
+      if (this.#count((h) => h.state !== 'dead') >= cap) {
+        // Full: retire the least recently used idle host of a project nobody is waiting for.
+        let victim: SandboxHandle | undefined
+        for (const h of this.#hosts) {
+          if (h.state === 'idle' && h.projectId !== null && !waitingProjects.has(h.projectId) && (victim === undefined || h.lastUsed < victim.lastUsed)) victim = h
+        }
+        if (victim === undefined) break
+        victim.retire()
+        // The victim leaves the count only when it has exited; its exit pumps again.
+        break
+      }
+      if (!this.#spawn()) break
+      wanted--
+    }
+  }
+
+  /** An idle host bound to the project, else an idle unbound spare (which the run binds). */
+  #idleHostFor (projectId: string): SandboxHandle | undefined {
+    let spare: SandboxHandle | undefined
+    for (const h of this.#hosts) {
+      if (h.state !== 'idle') continue
+      if (h.projectId === projectId) return h
+      if (h.projectId === null) spare ??= h
+    }
+    return spare
+  }
+
+  /** Forks a host unless the restart policy says to wait; then a timer pumps again. */
+  #spawn (): boolean {
+    const wait = this.#state.spawnBlockedUntil - Date.now()
+    if (wait > 0) {
+      if (this.#spawnTimer === undefined) {
+        this.#spawnTimer = setTimeout(() => {
+          this.#spawnTimer = undefined
+          this.#pump()
+        }, wait)
+        this.#spawnTimer.unref()
+      }
+      return false
+    }
+    this.#hosts.add(new SandboxHandle(this.#opts, this.#hooks))
+    return true
+  }
+
+  #onExit (host: SandboxHandle, reason: RestartReason, info: { everReady: boolean, wasBusy: boolean, code: number | null, signal: string | null }): void {
+    this.#hosts.delete(host)
+    if (this.#state.destroyed) return
+    this.#restarts[reason]++
+    this.#events.emit('restart', reason)
+    if (!info.everReady || (!info.wasBusy && reason === 'crash')) {
+      // Nothing of a user's ran here: the host itself is failing. Back off, and open the breaker if it keeps on.
+      this.#policy.failed(`exit code ${String(info.code)}, signal ${String(info.signal)}`)
+      this.#state.spawnBlockedUntil = Date.now() + this.#policy.delayMs()
+      const degraded = this.#policy.degraded()
+      if (degraded !== null) this.#opts.log.error('sandbox pool degraded', { reason: degraded })
+    } else if (reason !== 'recycle') {
+      this.#opts.log.warn('sandbox host replaced', { reason, hostPid: host.pid })
+    }
+    this.#events.emit('state')
+    this.#pump()
+  }
+
+  /** Stops taking work, lets queued and running invocations finish within `graceMs`, then destroys. Idempotent. */
+  close (graceMs: number): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#state.accepting = false
+      const drained = new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (this.#queue.length === 0 && this.#count((h) => h.state === 'busy') === 0) {
+            this.#events.off('state', check)
+            resolve()
+          }
+        }
+        this.#events.on('state', check)
+        check()
+      })
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs) })])
+      clearTimeout(timer)
+      await this.destroy()
+    })()
+    return this.#closing
+  }
+
+  /** Fails whatever is left and stops every host (shutdown, then SIGKILL). Idempotent. */
+  async destroy (): Promise<void> {
+    this.#state.accepting = false
+    this.#state.destroyed = true
+    clearTimeout(this.#spawnTimer)
+    for (const task of this.#queue.drain()) {
+      task.cleanup()
+      task.reject(createError('FN_ERR_SHUTTING_DOWN'))
+    }
+    const hosts = [...this.#hosts]
+    for (const h of hosts) h.retire()
+    await Promise.all(hosts.map((h) => h.exited))
+    this.#hosts.clear()
+  }
+}

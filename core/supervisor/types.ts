@@ -1,0 +1,60 @@
+import type { HostLimits } from '../../sandbox-host/protocol.js'
+import type { Logger } from '../logger.js'
+import type { RestartReason } from '../metrics.js'
+
+export type { RestartReason }
+
+export interface SupervisorOptions {
+  /** Path of the sandbox host entry (dist/sandbox-host/main.js). */
+  hostScript: string
+  /** Invocations that may run at once (SANDBOX_POOL_SIZE). */
+  poolSize: number
+  /** Warm hosts bound to no project, kept ahead so binding or replacing never forks on the request path. */
+  spares: number
+  memoryMb: number
+  maxInvocationsPerHost: number
+  maxQueue: number
+  limits: HostLimits
+  log: Logger
+  /** Extra Node flags for hosts (permission model etc.). */
+  execArgv?: string[]
+  /** How long a host may take from fork to its ready message. */
+  startTimeoutMs?: number
+}
+
+export interface InvocationRequest {
+  invocationId: string
+  projectId: string
+  functionName: string
+  filePath: string
+  sha256: string
+  compiled: string
+  /** The event as JSON text. */
+  event: string
+  timeoutMs: number
+}
+
+interface Base {
+  /** ms: the handler's time as the host measured it, bounded by the wall clock since dispatch. */
+  duration: number
+  logs: string[]
+}
+
+export type InvocationOutcome =
+  | Base & { outcome: 'success', result: string }
+  | Base & { outcome: 'error', message: string }
+  | Base & { outcome: 'timeout' }
+  | Base & { outcome: 'memory' }
+  | Base & { outcome: 'crash', message: string }
+
+export type HostState = 'starting' | 'idle' | 'busy' | 'dead'
+
+export interface SupervisorStats {
+  hosts: { starting: number, idle: number, busy: number }
+  inFlight: number
+  queueDepth: number
+  restarts: number
+  restartsByReason: Record<RestartReason, number>
+  /** Why no host can start right now, or null. */
+  degraded: string | null
+}
