@@ -37,28 +37,29 @@ export const MIGRATIONS: readonly Migration[] = [
 const MIGRATION_LOCK_KEY = 728_301_554
 
 /**
- * Applies the missing migrations, each in its own transaction, under an advisory lock held for the transaction.
- * Returns the names of those applied.
+ * Applies the missing migrations in one transaction that first takes an advisory lock, so two instances starting
+ * together run one after the other (the second finds nothing to do). `prelude` is DDL to run under the same lock
+ * (creating the schema). Returns the migrations applied.
  */
-export async function migrate (client: SqlClient, opts: { advisoryLock: boolean }): Promise<string[]> {
-  await client.exec(`
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    integer PRIMARY KEY,
-      name       text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )
-  `)
-  const applied: string[] = []
-  for (const m of MIGRATIONS) {
-    const done = await client.transaction(async (tx) => {
-      if (opts.advisoryLock) await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
-      const rows = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version])
-      if (rows.length > 0) return false
+export async function migrate (client: SqlClient, opts: { advisoryLock: boolean, prelude?: string }): Promise<string[]> {
+  return await client.transaction(async (tx) => {
+    if (opts.advisoryLock) await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+    if (opts.prelude !== undefined) await tx.exec(opts.prelude)
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    integer PRIMARY KEY,
+        name       text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )
+    `)
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)))
+    const applied: string[] = []
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue
       await tx.exec(m.sql)
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name])
-      return true
-    })
-    if (done) applied.push(`${m.version} ${m.name}`)
-  }
-  return applied
+      applied.push(`${m.version} ${m.name}`)
+    }
+    return applied
+  })
 }

@@ -51,9 +51,9 @@ function connect (url: string, opts: PostgresOptions): postgres.Sql {
 export async function openPostgresStore (url: string, opts: PostgresOptions = {}): Promise<PostgresStore> {
   const sql = connect(url, opts)
   try {
-    if (opts.schema !== undefined && opts.schema !== 'public') await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`)
     const client = postgresClient(sql, sql)
-    const applied = await migrate(client, { advisoryLock: true })
+    const prelude = opts.schema !== undefined && opts.schema !== 'public' ? `CREATE SCHEMA IF NOT EXISTS "${opts.schema}"` : undefined
+    const applied = await migrate(client, { advisoryLock: true, ...(prelude !== undefined ? { prelude } : {}) })
     return { registry: new SqlFunctionRegistry(client, 'postgres'), client, applied, close: () => sql.end({ timeout: 5 }) }
   } catch (err) {
     await sql.end({ timeout: 1 })

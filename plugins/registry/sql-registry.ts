@@ -142,9 +142,10 @@ export class SqlFunctionRegistry implements FunctionRegistry {
   async addInvocationCounts (counts: readonly InvocationCount[]): Promise<void> {
     if (counts.length === 0) return
     // One statement per batch; the addition happens in the database, so concurrent instances never lose an increment.
+    // The batch travels as JSON text: `::text` first, or postgres.js would encode the string itself as a JSON string.
     await this.#q(
       `UPDATE functions AS f SET invocation_count = f.invocation_count + v.c
-       FROM jsonb_to_recordset($1::jsonb) AS v(p text, n text, c bigint)
+       FROM jsonb_to_recordset($1::text::jsonb) AS v(p text, n text, c bigint)
        WHERE f.project_id = v.p AND f.function_name = v.n`,
       [JSON.stringify(counts.map((x) => ({ p: x.projectId, n: x.functionName, c: x.count })))])
   }

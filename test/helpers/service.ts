@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { loadConfig } from '../../config/load-config.js'
 import { buildService, type Service } from '../../core/app.js'
 import { createLogger } from '../../core/logger.js'
+import { dropRedisPrefix, dropSchema } from './backends.js'
 import './clean-spawn.js'
 
 export interface TestService {
@@ -82,6 +83,9 @@ export async function startService (env: Record<string, string> = {}, opts: { da
       stopped = true
       await service.close()
       if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true })
+      // Per-run schema and key prefix on the shared backends: leave nothing behind (a caller's own schema is theirs).
+      if (env.DATABASE_SCHEMA === undefined) await dropSchema(config.databaseSchema)
+      await dropRedisPrefix(config.redisPrefix)
     }
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { dropSchema } from '../helpers/backends.js'
 import { cleanEnv } from '../helpers/clean-spawn.js'
 import { backendEnv, fixture, startService } from '../helpers/service.js'
 
@@ -13,6 +14,7 @@ t.test('a restart with the same data keeps functions and invocation counts', asy
   const dataDir = await mkdtemp(join(tmpdir(), 'fn-restart-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
   const schema = { DATABASE_SCHEMA: `restart_${process.pid}` }
+  t.teardown(() => dropSchema(schema.DATABASE_SCHEMA))
   const first = await startService(schema, { dataDir })
   const created = await first.deploy('p-life', 'hello', await fixture('hello.js'))
   for (let i = 0; i < 3; i++) t.equal((await first.invoke('p-life', 'hello', {})).status, 200)
@@ -47,6 +49,7 @@ t.test('a graceful stop lets in-flight invocations finish and refuses new ones w
 t.test('the real entry point serves on PORT, logs one start line, and exits 0 on SIGTERM', async t => {
   const dataDir = await mkdtemp(join(tmpdir(), 'fn-main-'))
   t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  t.teardown(() => dropSchema(`main_${process.pid}`))
   const child = spawn(process.execPath, [MAIN], {
     env: { ...cleanEnv(), ...backendEnv(), PORT: '0', FUNCTIONS_PORT: '1', HOST: '127.0.0.1', DATA_DIR: dataDir, SANDBOX_POOL_SIZE: '1', DATABASE_SCHEMA: `main_${process.pid}` },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,0 +1,31 @@
+import t from 'tap'
+import { createMemoryFunctionCache } from '../../../plugins/cache/memory.js'
+import type { RunnableFunction } from '../../../plugins/types.js'
+
+const fn = (sha: string): RunnableFunction => ({
+  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: 'c'
+})
+
+t.test('entries come back as stored, frozen, until invalidated', async t => {
+  const cache = createMemoryFunctionCache({ ttlMs: 60000 })
+  t.teardown(() => { cache.close() })
+  t.equal(await cache.get('p', 'f'), undefined)
+  await cache.set('p', 'f', fn('a'))
+  const got = await cache.get('p', 'f')
+  t.same(got, fn('a'))
+  t.ok(Object.isFrozen(got), 'no caller can change what the next invocation reads')
+  t.equal(await cache.get('p', 'other'), undefined)
+  await cache.invalidate('p', 'f')
+  t.equal(await cache.get('p', 'f'), undefined)
+})
+
+t.test('entries expire after the TTL and the sweep frees them', async t => {
+  const cache = createMemoryFunctionCache({ ttlMs: 50, sweepIntervalMs: 30 })
+  t.teardown(() => { cache.close() })
+  await cache.set('p', 'f', fn('a'))
+  await cache.set('p', 'g', fn('b'))
+  t.equal(cache.size(), 2)
+  await new Promise((resolve) => setTimeout(resolve, 150))
+  t.equal(cache.size(), 0, 'swept without being read')
+  t.equal(await cache.get('p', 'f'), undefined)
+})

@@ -1,0 +1,61 @@
+import t from 'tap'
+import { createRedisFunctionCache } from '../../../plugins/cache/redis.js'
+import { createLogger } from '../../../core/logger.js'
+import type { RunnableFunction } from '../../../plugins/types.js'
+import { REDIS_URL, dropRedisPrefix } from '../../helpers/backends.js'
+
+const fn = (sha: string): RunnableFunction => ({
+  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: `code of ${sha}`
+})
+const lines: string[] = []
+const log = createLogger({ level: 'debug', format: 'json', write: (l) => { lines.push(l) } })
+
+if (REDIS_URL === undefined) {
+  if (process.env.CI === 'true') t.fail('CI=true needs REDIS_URL: the Redis cache must be tested, not skipped')
+  else t.test('Redis cache', { skip: 'REDIS_URL is not set: the Redis cache is not tested in this run' }, async () => {})
+} else {
+  const url = REDIS_URL
+  const prefix = `fn-test-cache:${process.pid}`
+  t.teardown(() => dropRedisPrefix(prefix))
+
+  t.test('set, get and invalidate through Redis, isolated by prefix', async t => {
+    const a = createRedisFunctionCache({ url, prefix: `${prefix}:a`, ttlMs: 60000, log })
+    const b = createRedisFunctionCache({ url, prefix: `${prefix}:b`, ttlMs: 60000, log })
+    t.teardown(async () => { await a.close(); await b.close() })
+    await a.set('p', 'f', fn('1'))
+    t.same(await a.get('p', 'f'), fn('1'))
+    t.equal(await b.get('p', 'f'), undefined, 'another prefix sees nothing')
+    await a.invalidate('p', 'f')
+    t.equal(await a.get('p', 'f'), undefined)
+  })
+
+  t.test('a second instance sees what the first wrote (the cache is shared)', async t => {
+    const one = createRedisFunctionCache({ url, prefix: `${prefix}:s`, ttlMs: 60000, log })
+    const two = createRedisFunctionCache({ url, prefix: `${prefix}:s`, ttlMs: 60000, log })
+    t.teardown(async () => { await one.close(); await two.close() })
+    await one.set('p', 'f', fn('2'))
+    t.same(await two.get('p', 'f'), fn('2'))
+    await two.invalidate('p', 'f')
+    t.equal(await one.get('p', 'f'), undefined)
+  })
+
+  t.test('entries expire after the TTL', async t => {
+    const c = createRedisFunctionCache({ url, prefix: `${prefix}:ttl`, ttlMs: 100, log })
+    t.teardown(() => c.close())
+    await c.set('p', 'f', fn('3'))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.equal(await c.get('p', 'f'), undefined)
+  })
+}
+
+t.test('an unreachable Redis never fails a call: reads miss, writes are skipped, one warning', async t => {
+  const c = createRedisFunctionCache({ url: 'redis://127.0.0.1:1', prefix: 'nowhere', ttlMs: 1000, log })
+  t.teardown(() => c.close())
+  const started = Date.now()
+  t.equal(await c.get('p', 'f'), undefined)
+  await c.set('p', 'f', fn('4'))
+  await c.invalidate('p', 'f')
+  t.equal(await c.get('p', 'f'), undefined)
+  t.ok(Date.now() - started < 5000, 'answered without hanging')
+  t.equal(lines.filter((l) => l.includes('code cache (Redis) unavailable')).length, 1)
+})

@@ -1,0 +1,93 @@
+import type { Test } from 'tap'
+import type { FunctionInput, FunctionRegistry } from '../../../plugins/types.js'
+
+export const input = (name: string, extra: Partial<FunctionInput> = {}): FunctionInput => ({
+  projectId: 'contract',
+  functionName: name,
+  filePath: `api/${name}.js`,
+  runtime: 'node20',
+  timeoutMs: 30000,
+  isActive: true,
+  code: { source: `// ${name}`, sha256: 'a'.repeat(64), compiled: `(function (exports, module) {// ${name}\n})` },
+  ...extra
+})
+
+/** The behaviour every FunctionRegistry must have, whatever stores it. */
+export function registryContract (t: Test, open: () => Promise<{ registry: FunctionRegistry, close: () => Promise<void> }>): void {
+  let registry: FunctionRegistry
+  let close: () => Promise<void>
+  t.before(async () => { ({ registry, close } = await open()) })
+  t.teardown(async () => { await close() })
+
+  t.test('create returns the record in the contract shape', async t => {
+    const r = await registry.create(input('alpha'))
+    t.match(r, { project_id: 'contract', function_name: 'alpha', file_path: 'api/alpha.js', runtime: 'node20', is_active: true, invocation_count: 0, timeout_ms: 30000, code_sha256: 'a'.repeat(64) })
+    t.match(r.id, /^fn_[0-9A-HJKMNP-TV-Z]{26}$/)
+    t.equal(new Date(r.created_at).toISOString(), r.created_at)
+    t.same(Object.keys(r).sort(), ['code_sha256', 'created_at', 'file_path', 'function_name', 'id', 'invocation_count', 'is_active', 'project_id', 'runtime', 'timeout_ms', 'updated_at'])
+    t.same(await registry.get('contract', 'alpha'), r)
+  })
+
+  t.test('a second create of the same name is FN_ERR_FUNCTION_EXISTS', async t => {
+    await t.rejects(registry.create(input('alpha')), { code: 'FN_ERR_FUNCTION_EXISTS' })
+  })
+
+  t.test('put creates, then replaces keeping id, created_at and counts', async t => {
+    const first = await registry.put(input('beta'))
+    t.equal(first.created, true)
+    await registry.addInvocationCounts([{ projectId: 'contract', functionName: 'beta', count: 4 }])
+    const second = await registry.put(input('beta', { timeoutMs: 5000, code: { source: 'v2', sha256: 'b'.repeat(64), compiled: 'c2' } }))
+    t.equal(second.created, false)
+    t.equal(second.record.id, first.record.id)
+    t.equal(second.record.created_at, first.record.created_at)
+    t.equal(second.record.invocation_count, 4)
+    t.equal(second.record.timeout_ms, 5000)
+    t.same(await registry.source('contract', 'beta'), { source: 'v2', filePath: 'api/beta.js' })
+  })
+
+  t.test('list is the project\'s functions by name; another project sees none', async t => {
+    t.same((await registry.list('contract')).map((r) => r.function_name), ['alpha', 'beta'])
+    t.same(await registry.list('nobody'), [])
+  })
+
+  t.test('patch changes only what it names and bumps updated_at', async t => {
+    const before = await registry.get('contract', 'alpha')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    const after = await registry.patch('contract', 'alpha', { isActive: false })
+    t.equal(after?.is_active, false)
+    t.equal(after?.timeout_ms, before?.timeout_ms)
+    t.ok((after?.updated_at ?? '') > (before?.updated_at ?? ''))
+    const code = await registry.patch('contract', 'alpha', { code: { source: 's3', sha256: 'c'.repeat(64), compiled: 'k3' }, filePath: 'api/alpha.ts' })
+    t.equal(code?.code_sha256, 'c'.repeat(64))
+    t.match(await registry.runnable('contract', 'alpha'), { compiled: 'k3', codeSha256: 'c'.repeat(64), filePath: 'api/alpha.ts', isActive: false })
+    t.equal(await registry.patch('contract', 'missing', { isActive: true }), null)
+  })
+
+  t.test('runnable returns what an invocation needs, or null', async t => {
+    t.same(await registry.runnable('contract', 'beta'), {
+      id: (await registry.get('contract', 'beta'))?.id, projectId: 'contract', functionName: 'beta', filePath: 'api/beta.js', isActive: true, timeoutMs: 5000, codeSha256: 'b'.repeat(64), compiled: 'c2'
+    })
+    t.equal(await registry.runnable('contract', 'missing'), null)
+  })
+
+  t.test('concurrent count batches add up exactly; unknown functions are skipped', async t => {
+    const before = (await registry.get('contract', 'beta'))?.invocation_count ?? 0
+    await Promise.all(Array.from({ length: 20 }, () => registry.addInvocationCounts([
+      { projectId: 'contract', functionName: 'beta', count: 5 },
+      { projectId: 'contract', functionName: 'ghost', count: 1 }
+    ])))
+    t.equal((await registry.get('contract', 'beta'))?.invocation_count, before + 100)
+  })
+
+  t.test('remove deletes once', async t => {
+    t.equal(await registry.remove('contract', 'alpha'), true)
+    t.equal(await registry.remove('contract', 'alpha'), false)
+    t.equal(await registry.get('contract', 'alpha'), null)
+    t.equal(await registry.source('contract', 'alpha'), null)
+  })
+
+  t.test('ping answers', async t => {
+    await registry.ping()
+    t.pass('pinged')
+  })
+}
