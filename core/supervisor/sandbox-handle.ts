@@ -93,13 +93,16 @@ export class SandboxHandle {
 
   get pid (): number | undefined { return this.#child.pid }
 
+  /** Idle and not on its way out: the only state in which a host may be given an invocation. */
+  get available (): boolean { return this.state === 'idle' && !this.#retired }
+
   /** Output a host should never produce; logged framed, never copied raw into the service's stdout. */
   #output (stream: string, chunk: string): void {
     this.#log.warn('sandbox host output', { hostPid: this.#child.pid, stream, text: chunk.slice(0, 2000) })
   }
 
   run (req: InvocationRequest): Promise<InvocationOutcome> {
-    if (this.state !== 'idle') throw new Error(`host ${this.id} is ${this.state}`)
+    if (!this.available) throw new Error(`host ${this.id} is ${this.#retired ? 'retiring' : this.state}`)
     this.state = 'busy'
     this.projectId ??= req.projectId
     this.invocations++

@@ -61,7 +61,7 @@ export class Supervisor {
     this.#pump()
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
-        if (this.#count((h) => h.state === 'idle') > 0) {
+        if (this.#count((h) => h.available) > 0) {
           this.#events.off('state', check)
           resolve()
         } else if (this.#policy.degraded() !== null) {
@@ -171,7 +171,7 @@ export class Supervisor {
         // Full: retire the least recently used idle host of a project nobody is waiting for.
         let victim: SandboxHandle | undefined
         for (const h of this.#hosts) {
-          if (h.state === 'idle' && h.projectId !== null && !waitingProjects.has(h.projectId) && (victim === undefined || h.lastUsed < victim.lastUsed)) victim = h
+          if (h.available && h.projectId !== null && !waitingProjects.has(h.projectId) && (victim === undefined || h.lastUsed < victim.lastUsed)) victim = h
         }
         if (victim === undefined) break
         victim.retire()
@@ -187,7 +187,7 @@ export class Supervisor {
   #idleHostFor (projectId: string): SandboxHandle | undefined {
     let spare: SandboxHandle | undefined
     for (const h of this.#hosts) {
-      if (h.state !== 'idle') continue
+      if (!h.available) continue
       if (h.projectId === projectId) return h
       if (h.projectId === null) spare ??= h
     }

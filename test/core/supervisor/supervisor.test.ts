@@ -1,0 +1,134 @@
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { SANDBOX_HOST_FLAGS, SANDBOX_HOST_SCRIPT } from '../../../core/app.js'
+import { compileSource } from '../../../core/compile/compile-source.js'
+import { createLogger } from '../../../core/logger.js'
+import { Supervisor } from '../../../core/supervisor/supervisor.js'
+import type { InvocationRequest, SupervisorOptions } from '../../../core/supervisor/types.js'
+import '../../helpers/clean-spawn.js'
+import { eventually } from '../../helpers/service.js'
+
+const fixtureHost = (name: string): string => fileURLToPath(new URL(`../../fixtures/hosts/${name}.js`, import.meta.url))
+const lines: string[] = []
+const log = createLogger({ level: 'debug', format: 'json', write: (l) => { lines.push(l) } })
+
+function supervisor (opts: Partial<SupervisorOptions> = {}): Supervisor {
+  const s = new Supervisor({
+    hostScript: SANDBOX_HOST_SCRIPT,
+    poolSize: 2,
+    spares: 1,
+    memoryMb: 64,
+    maxInvocationsPerHost: 1000,
+    maxQueue: 10,
+    limits: { maxLogLines: 100, maxLogBytes: 10000, maxResultBytes: 100000 },
+    log,
+    execArgv: [...SANDBOX_HOST_FLAGS],
+    ...opts
+  })
+  t.teardown(() => s.destroy())
+  return s
+}
+
+let seq = 0
+function request (projectId: string, source: string, event: unknown = {}): InvocationRequest {
+  const c = compileSource(source, 'api/f.js')
+  if (!c.ok) throw new Error(c.message)
+  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000 }
+}
+
+// Reports which host ran it: the sandbox has no process, but a realm-global counter per context proves nothing, so
+// tests read pids from the supervisor instead.
+const ECHO = 'export async function handler (e) { return e }'
+
+t.test('a host serves one project for its whole life (tenant affinity)', async t => {
+  const s = supervisor({ poolSize: 2, spares: 1 })
+  await s.start()
+  const seen = new Map<string, Set<string | null>>()
+  for (let i = 0; i < 12; i++) {
+    const project = ['a', 'b', 'c'][i % 3] as string
+    const out = await s.run(request(project, ECHO, { i }))
+    t.equal(out.outcome, 'success', JSON.stringify(out))
+    for (const h of s.hostPids()) {
+      const key = String(h.pid)
+      if (!seen.has(key)) seen.set(key, new Set())
+      seen.get(key)?.add(h.projectId)
+    }
+  }
+  for (const [pid, projects] of seen) {
+    const bound = [...projects].filter((p) => p !== null)
+    t.ok(bound.length <= 1, `host ${pid} served ${bound.join(', ')}`)
+  }
+  t.ok(s.stats().restartsByReason.recycle > 0, 'hosts of other projects were retired to make room')
+})
+
+t.test('code is sent once per host: the cached script is what runs for the same sha256', async t => {
+  const s = supervisor({ poolSize: 1 })
+  await s.start()
+  const first = request('p', 'export async function handler () { return "original" }')
+  t.match(await s.run(first), { outcome: 'success', result: '"original"' })
+  const tampered = { ...request('p', ECHO), sha256: first.sha256, invocationId: 'inv-tampered' }
+  const out = await s.run(tampered)
+  t.match(out, { outcome: 'success', result: '"original"' }, 'the host used its cached script, so the code was not sent again')
+})
+
+t.test('a host is recycled after its invocation budget', async t => {
+  const s = supervisor({ poolSize: 1, maxInvocationsPerHost: 2 })
+  await s.start()
+  for (let i = 0; i < 5; i++) t.match(await s.run(request('p', ECHO, i)), { outcome: 'success', result: String(i) })
+  t.ok(await eventually(async () => s.stats().restartsByReason.recycle === 2), 'two hosts were retired after two invocations each')
+})
+
+t.test('a forged result for another invocation gets the host killed, not trusted', async t => {
+  const s = supervisor({ hostScript: fixtureHost('forger'), execArgv: [] })
+  await s.start()
+  const out = await s.run(request('p', ECHO))
+  t.match(out, { outcome: 'crash', message: 'Sandbox host protocol violation' })
+  t.ok(lines.some((l) => l.includes('answered an invocation it is not running')))
+})
+
+t.test('a malformed message or a log flood gets the host killed', async t => {
+  const bad = supervisor({ hostScript: fixtureHost('malformed'), execArgv: [] })
+  await bad.start()
+  t.match(await bad.run(request('p', ECHO)), { outcome: 'crash', message: 'Sandbox host protocol violation' })
+  const flood = supervisor({ hostScript: fixtureHost('flooder'), execArgv: [] })
+  await flood.start()
+  t.match(await flood.run(request('p', ECHO)), { outcome: 'crash', message: 'Sandbox host protocol violation' })
+  t.ok(lines.some((l) => l.includes('exceeded the log limits')))
+})
+
+t.test('hosts that cannot start open the breaker instead of spinning', async t => {
+  const s = supervisor({ hostScript: fixtureHost('dies-at-start'), execArgv: [] })
+  const started = Date.now()
+  await t.rejects(s.start(), { code: 'FN_ERR_SANDBOX_UNAVAILABLE', message: /keep failing to start/ })
+  t.ok(Date.now() - started > 100 + 150 + 225, 'it backed off between attempts')
+  t.match(s.stats().degraded, /5 in a row/)
+  await t.rejects(s.run(request('p', ECHO)), { code: 'FN_ERR_SANDBOX_UNAVAILABLE' })
+})
+
+t.test('a queued invocation leaves the queue when its client goes away', async t => {
+  const s = supervisor({ poolSize: 1 })
+  await s.start()
+  const spin = request('p', 'export async function handler () { while (true) {} }')
+  spin.timeoutMs = 800
+  const running = s.run(spin)
+  const abort = new AbortController()
+  const queued = s.run(request('p', ECHO), abort.signal)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(s.stats().queueDepth, 1)
+  abort.abort()
+  await t.rejects(queued, { code: 'FN_ERR_OVERLOADED' })
+  t.equal(s.stats().queueDepth, 0)
+  t.match(await running, { outcome: 'timeout' })
+})
+
+t.test('close lets running work finish, then refuses new work', async t => {
+  const s = supervisor({ poolSize: 1 })
+  await s.start()
+  const slow = s.run(request('p', 'export async function handler () { const end = Date.now() + 300; while (Date.now() < end) {} return "done" }'))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const closed = s.close(5000)
+  await t.rejects(s.run(request('p', ECHO)), { code: 'FN_ERR_SHUTTING_DOWN' })
+  t.match(await slow, { outcome: 'success', result: '"done"' })
+  await closed
+  t.same(s.stats().hosts, { starting: 0, idle: 0, busy: 0 })
+})
