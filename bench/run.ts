@@ -48,12 +48,29 @@ async function waitHealthy (port: number, started: number): Promise<number> {
   }
 }
 
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => { resolve(port) })
+    })
+  })
+}
+
+/** The service logs at warn (per-invocation info lines would be measured too), so its port is chosen here. */
 async function startService (dataDir: string): Promise<{ proc: Proc, readyMs: number }> {
+  const port = await freePort()
   const started = Date.now()
-  const proc = await startProcess('dist/core/main.js', {
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_SCHEMA: `bench_${process.pid}`, REDIS_PREFIX: `bench:${process.pid}`
-  }, /listening on http:\/\/127\.0\.0\.1:(\d+)/)
-  return { proc, readyMs: await waitHealthy(proc.port, started) }
+  const child = spawn(process.execPath, [join(ROOT, 'dist/core/main.js')], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_SCHEMA: `bench_${process.pid}`, REDIS_PREFIX: `bench:${process.pid}` },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  child.stdout.on('data', (c) => { out += c })
+  child.stderr.on('data', (c) => { out += c })
+  const proc = { child, port, output: () => out }
+  return { proc, readyMs: await waitHealthy(port, started) }
 }
 
 async function deploy (port: number, name: string, code: string, extra: object = {}): Promise<void> {
