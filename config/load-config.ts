@@ -72,6 +72,7 @@ export function loadConfig (env: Env = process.env): Config {
     sandboxSpares: v.SANDBOX_SPARES as number,
     sandboxMemoryMb: v.SANDBOX_MEMORY_MB as number,
     sandboxMaxInvocations: v.SANDBOX_MAX_INVOCATIONS as number,
+    sandboxNetworkIsolation: v.SANDBOX_NETWORK_ISOLATION as boolean,
     functionTimeoutMs: v.FUNCTION_TIMEOUT_MS as number,
     codeCacheTtlMs: v.CODE_CACHE_TTL_MS as number,
     maxQueue: v.MAX_QUEUE as number,

@@ -29,6 +29,7 @@ export const envSchema = {
     SANDBOX_SPARES: { type: 'integer', minimum: 0, maximum: 16, default: 1 },
     SANDBOX_MEMORY_MB: { type: 'integer', minimum: 16, maximum: 16384, default: 128 },
     SANDBOX_MAX_INVOCATIONS: { type: 'integer', minimum: 1, maximum: 100000000, default: 10000 },
+    SANDBOX_NETWORK_ISOLATION: { type: 'boolean', default: true },
     FUNCTION_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 900000, default: 30000 },
     CODE_CACHE_TTL_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
     MAX_QUEUE: { type: 'integer', minimum: 0, maximum: 1000000, default: 1000 },
@@ -68,6 +69,7 @@ export interface Config {
   readonly sandboxSpares: number
   readonly sandboxMemoryMb: number
   readonly sandboxMaxInvocations: number
+  readonly sandboxNetworkIsolation: boolean
   readonly functionTimeoutMs: number
   readonly codeCacheTtlMs: number
   readonly maxQueue: number

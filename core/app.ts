@@ -13,6 +13,7 @@ import { Invoker } from './invoker.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { createPluginHost } from './plugin-loader.js'
+import { chooseHostLaunch } from './supervisor/host-launch.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
 export const SANDBOX_HOST_SCRIPT = fileURLToPath(new URL('../sandbox-host/main.js', import.meta.url))
@@ -52,7 +53,11 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
   const registry = plugins.get('registry')
   const cache = plugins.get('functionCache')
 
+  const launch = chooseHostLaunch({ isolateNetwork: config.sandboxNetworkIsolation })
+  if (launch.warning !== null) log.warn(`sandbox isolation reduced: ${launch.warning}`)
+  else log.info('sandbox hosts start in an empty network namespace', { uid: launch.isolation.uid })
   const supervisor = new Supervisor({
+    launch,
     hostScript: SANDBOX_HOST_SCRIPT,
     poolSize: config.sandboxPoolSize,
     spares: config.sandboxSpares,

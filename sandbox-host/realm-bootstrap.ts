@@ -77,6 +77,10 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
 
   // V8 gives every context its own inspector-only console; it is replaced per invocation by the capturing one.
   delete g.console
+  // Callbacks that run after the handler has answered, on the garbage collector's or a waiter's schedule, are how
+  // code outlives its invocation: without timers in the sandbox these two are the remaining ways, so they go.
+  delete g.FinalizationRegistry
+  delete (Atomics as unknown as Record<string, unknown>).waitAsync
 
   return function install (emit: Emit): RealmRun {
     // A host error thrown inside emit (stack overflow at the limit) must never reach user code: swallow it here.

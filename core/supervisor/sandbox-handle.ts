@@ -74,7 +74,8 @@ export class SandboxHandle {
       // Never the parent's environment: it holds database and cache credentials.
       env: {},
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      execArgv: [`--max-old-space-size=${opts.memoryMb}`, ...(opts.execArgv ?? [])],
+      ...(opts.launch?.execPath !== undefined ? { execPath: opts.launch.execPath } : {}),
+      execArgv: [...(opts.launch?.prefixArgs ?? []), `--max-old-space-size=${opts.memoryMb}`, ...(opts.execArgv ?? [])],
       serialization: 'json'
     })
     this.#child.stdout?.setEncoding('utf8')

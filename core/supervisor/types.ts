@@ -18,6 +18,8 @@ export interface SupervisorOptions {
   log: Logger
   /** Extra Node flags for hosts (permission model etc.). */
   execArgv?: string[]
+  /** A command that wraps Node (unshare for a network namespace and an unprivileged uid); see host-launch.ts. */
+  launch?: { execPath?: string, prefixArgs: string[] }
   /** How long a host may take from fork to its ready message. */
   startTimeoutMs?: number
 }

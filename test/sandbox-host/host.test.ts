@@ -1,8 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { SANDBOX_HOST_FLAGS, SANDBOX_HOST_SCRIPT } from '../../core/app.js'
 import { compileSource } from '../../core/compile/compile-source.js'
+import { chooseHostLaunch } from '../../core/supervisor/host-launch.js'
 import type { ChildMessage } from '../../sandbox-host/protocol.js'
 import '../helpers/clean-spawn.js'
 
@@ -85,14 +88,34 @@ t.test('stack traces hold only the function\'s own frames; prepareStackTrace can
   t.notMatch(parsed.stack, /\/work|file:|node:|sandbox-host/)
 })
 
-t.test('the host cannot read files or start processes even with `process` in hand', async t => {
-  // Layer 2 on its own: fork a host-like child with the same flags and try what an escaped function would.
+t.test('an escaped host can read no files, write none, start nothing and reach no network', async t => {
+  // Layers 2 on their own: a host-like child under the same launch (network namespace, uid) and flags tries what an
+  // escaped function would, with `process` in hand. A TCP listener on loopback proves no connection arrives.
+  const listener = net.createServer((socket) => { connections++; socket.destroy() })
+  let connections = 0
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { listener.close() })
+  const port = (listener.address() as net.AddressInfo).port
+  const launch = chooseHostLaunch({ isolateNetwork: true })
   const script = fileURLToPath(new URL('../fixtures/hosts/escaped.js', import.meta.url))
-  const probe = fork(script, [], { env: {}, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [...SANDBOX_HOST_FLAGS, `--allow-fs-read=${script}`] })
-  t.teardown(() => { probe.kill('SIGKILL') })
-  const report = await new Promise<unknown>((resolve) => {
-    probe.once('message', resolve)
-    probe.once('exit', (code) => { resolve({ exited: code }) })
+  const probe = fork(script, [String(port)], {
+    env: {},
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    ...(launch.execPath !== undefined ? { execPath: launch.execPath } : {}),
+    execArgv: [...launch.prefixArgs, ...SANDBOX_HOST_FLAGS, `--allow-fs-read=${script}`]
   })
-  t.same(report, { readFile: 'ERR_ACCESS_DENIED', writeFile: 'ERR_ACCESS_DENIED', spawn: 'ERR_ACCESS_DENIED', env: '0' })
+  t.teardown(() => { probe.kill('SIGKILL') })
+  const report = await new Promise<Record<string, string>>((resolve) => {
+    probe.once('message', resolve as never)
+    probe.once('exit', (code) => { resolve({ exited: String(code) }) })
+  })
+  t.match(report, { readFile: 'ERR_ACCESS_DENIED', writeFile: 'ERR_ACCESS_DENIED', spawn: 'ERR_ACCESS_DENIED', env: '0' })
+  t.notOk(existsSync('/tmp/sandbox-canary'), 'the canary file was not written')
+  if (launch.isolation.network) {
+    t.not(report.connect, 'connected')
+    t.equal(connections, 0, 'the loopback listener saw no connection')
+    if (process.getuid?.() === 0) t.equal(report.uid, '65534', 'the host runs as nobody')
+  } else {
+    t.comment(`network isolation unavailable here: ${launch.warning ?? ''}`)
+  }
 })
