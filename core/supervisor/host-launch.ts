@@ -18,9 +18,10 @@ export interface HostLaunch {
 
 /**
  * Decides once at start-up how to launch sandbox hosts. Node 20's permission model cannot stop network sockets, so
- * where the platform allows it each host starts in an empty network namespace (`unshare --net`, no interfaces but
- * a downed loopback) and, when the service runs as root, as `nobody`. Both are probed by actually running them:
- * a container without CAP_SYS_ADMIN, or a non-root user, falls back to plain Node with a warning.
+ * where the platform allows it each host starts in an empty network namespace (`unshare --net`: no interface but a
+ * downed loopback). As root the host also drops to `nobody`; as another user it enters an unprivileged user
+ * namespace first (`--user --map-root-user`), which most kernels allow. The launch is probed by running it once;
+ * where it fails (Docker's default seccomp profile forbids unshare) hosts start as plain Node, with a warning.
  */
 export function chooseHostLaunch (opts: { isolateNetwork: boolean }): HostLaunch {
   const root = process.getuid?.() === 0
@@ -32,10 +33,12 @@ export function chooseHostLaunch (opts: { isolateNetwork: boolean }): HostLaunch
   } catch {
     return { prefixArgs: [], isolation: { network: false, uid: null }, warning: `${UNSHARE} is not available: sandbox hosts share the network namespace of the service` }
   }
-  const args = ['--net', ...(root ? ['--setgid', String(NOBODY), '--setuid', String(NOBODY)] : []), '--']
+  const args = root
+    ? ['--net', '--setgid', String(NOBODY), '--setuid', String(NOBODY), '--']
+    : ['--user', '--map-root-user', '--net', '--']
   const probe = spawnSync(UNSHARE, [...args, process.execPath, '-e', ''], { stdio: 'ignore', timeout: 5000, env: {} })
   if (probe.status !== 0) {
-    return { prefixArgs: [], isolation: { network: false, uid: null }, warning: 'this platform does not allow a network namespace (needs root or CAP_SYS_ADMIN): sandbox hosts share the network of the service' }
+    return { prefixArgs: [], isolation: { network: false, uid: null }, warning: 'this platform does not allow a network namespace (root, CAP_SYS_ADMIN or unprivileged user namespaces): sandbox hosts share the network of the service' }
   }
   return { execPath: UNSHARE, prefixArgs: [...args, process.execPath], isolation: { network: true, uid: root ? NOBODY : null }, warning: null }
 }
