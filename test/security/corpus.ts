@@ -127,7 +127,8 @@ export const CORPUS: Case[] = [
     source: handler(`const results = []
       const sweep = (depth) => { try { return sweep(depth + 1) } catch (e) { try { void new Error('x').stack } catch (inner) { results.push(inner) } try { console.log(e) } catch (inner) { results.push(inner) } return depth } }
       sweep(0)
-      return results.map((e) => pwn(attempt(() => e.constructor.constructor('return process')()), event)).concat([{ caught: results.length }])`),
+      // foreign: caught errors that are not of this realm (what layer 1 alone would lose to)
+      return results.map((e) => pwn(attempt(() => e.constructor.constructor('return process')()), event)).concat([{ caught: results.length, foreign: results.filter((e) => !(e instanceof Error)).length, kinds: results.map((e) => attempt(() => String(e.constructor.constructor('return 1')))) }])`),
     expect: { status: [200, 500] }
   },
   {
