@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js'
-import type { FunctionCache, FunctionCode, FunctionRecord, FunctionRegistry } from '../plugins/types.js'
+import type { FunctionCache, FunctionCode, FunctionInput, FunctionRecord, FunctionRegistry } from '../plugins/types.js'
 import type { Compiler } from './compile/compiler.js'
 import { createError } from './errors.js'
 import type { DeployBody, ManagePatchBody } from './http/validate.js'
@@ -47,14 +47,8 @@ export class FunctionService {
   }
 
   async create (projectId: string, body: DeployBody & { function_name: string }): Promise<FunctionRecord> {
-    const functionName = body.function_name
-    const filePath = body.file_path ?? `api/${functionName}.js`
-    const runtime = this.#runtime(body.runtime)
-    const code = await this.#compile(body.code, filePath)
-    const record = await this.#registry.create({
-      projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code
-    })
-    await this.#cache.invalidate(projectId, functionName)
+    const record = await this.#registry.create(await this.#deployInput(projectId, body.function_name, body))
+    await this.#cache.invalidate(projectId, body.function_name)
     return record
   }
 
@@ -62,14 +56,17 @@ export class FunctionService {
     if (body.function_name !== undefined && body.function_name !== functionName) {
       throw createError('FN_ERR_INVALID_REQUEST', { message: `function_name "${body.function_name}" does not match the path ("${functionName}")` })
     }
+    const result = await this.#registry.put(await this.#deployInput(projectId, functionName, body))
+    await this.#cache.invalidate(projectId, functionName)
+    return { record: this.#withPending(result.record), created: result.created }
+  }
+
+  /** A deploy body as the registry stores it, with the defaults of API.md; compiles (cheap checks first). */
+  async #deployInput (projectId: string, functionName: string, body: DeployBody): Promise<FunctionInput> {
     const filePath = body.file_path ?? `api/${functionName}.js`
     const runtime = this.#runtime(body.runtime)
     const code = await this.#compile(body.code, filePath)
-    const result = await this.#registry.put({
-      projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code
-    })
-    await this.#cache.invalidate(projectId, functionName)
-    return { record: this.#withPending(result.record), created: result.created }
+    return { projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code }
   }
 
   async patch (projectId: string, functionName: string, body: ManagePatchBody): Promise<FunctionRecord> {

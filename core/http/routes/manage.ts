@@ -1,6 +1,7 @@
 import { parseJson, readBody } from '../body.js'
 import { sendJson } from '../send.js'
 import { checkFunctionName, checkProjectId } from '../validate.js'
+import { getRecordHandler } from './metadata.js'
 import type { RouteDeps, RouteTable } from './types.js'
 
 /**
@@ -35,11 +36,7 @@ export function manageRoutes (routes: RouteTable, deps: RouteDeps): void {
     sendJson(res, created ? 201 : 200, { success: true, function: record })
   })
 
-  routes.define('GET', '/api/functions/:projectId/:functionName', async (req, res) => {
-    auth.admin(req)
-    const record = await functions.get(checkProjectId(req.params.projectId), checkFunctionName(req.params.functionName))
-    sendJson(res, 200, { success: true, function: record })
-  })
+  routes.define('GET', '/api/functions/:projectId/:functionName', getRecordHandler(deps))
 
   routes.define('GET', '/api/functions/:projectId/:functionName/code', async (req, res) => {
     auth.admin(req)
