@@ -53,9 +53,9 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
   const registry = plugins.get('registry')
   const cache = plugins.get('functionCache')
 
-  const launch = chooseHostLaunch({ isolateNetwork: config.sandboxNetworkIsolation })
-  if (launch.warning !== null) log.warn(`sandbox isolation reduced: ${launch.warning}`)
-  else log.info('sandbox hosts start in an empty network namespace', { uid: launch.isolation.uid })
+  const launch = chooseHostLaunch({ isolateNetwork: config.sandboxNetworkIsolation, memoryMb: config.sandboxMemoryMb })
+  for (const warning of launch.warnings) log.warn(`sandbox isolation reduced: ${warning}`)
+  log.info('sandbox host isolation', { network: launch.isolation.network, uid: launch.isolation.uid, addressSpace: launch.isolation.addressSpace })
   const supervisor = new Supervisor({
     launch,
     hostScript: SANDBOX_HOST_SCRIPT,

@@ -9,7 +9,7 @@ export interface ExitFacts {
   stderrTail: string
 }
 
-const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit|heap limit Allocation failed/
+const HEAP_EXHAUSTED = /JavaScript heap out of memory|Reached heap limit|heap limit Allocation failed|Fatal process out of memory|process out of memory/
 
 /** Why a sandbox host went away, in the four reasons of the restart metric. Pure, so it is tested on its own. */
 export function exitReason (code: number | null, signal: NodeJS.Signals | null, facts: ExitFacts): RestartReason {

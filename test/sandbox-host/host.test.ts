@@ -96,7 +96,7 @@ t.test('an escaped host can read no files, write none, start nothing and reach n
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { listener.close() })
   const port = (listener.address() as net.AddressInfo).port
-  const launch = chooseHostLaunch({ isolateNetwork: true })
+  const launch = chooseHostLaunch({ isolateNetwork: true, memoryMb: 64 })
   const script = fileURLToPath(new URL('../fixtures/hosts/escaped.js', import.meta.url))
   const probe = fork(script, [String(port)], {
     env: {},
@@ -116,6 +116,6 @@ t.test('an escaped host can read no files, write none, start nothing and reach n
     t.equal(connections, 0, 'the loopback listener saw no connection')
     if (process.getuid?.() === 0) t.equal(report.uid, '65534', 'the host runs as nobody')
   } else {
-    t.comment(`network isolation unavailable here: ${launch.warning ?? ''}`)
+    t.comment(`network isolation unavailable here: ${launch.warnings.join('; ')}`)
   }
 })

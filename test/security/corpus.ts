@@ -249,6 +249,12 @@ export const CORPUS: Case[] = [
     expect: { status: 500 }
   },
   {
+    name: 'arraybuffer-bomb',
+    note: 'typed arrays: their memory lives outside the V8 heap that --max-old-space-size caps',
+    source: handler('const keep = []; while (true) keep.push(new Uint8Array(100 * 1024 * 1024).fill(1))'),
+    expect: { status: 500 }
+  },
+  {
     name: 'giant-result',
     note: 'a result larger than MAX_RESULT_BYTES',
     source: handler('return "x".repeat(8 * 1024 * 1024)'),
