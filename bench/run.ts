@@ -4,6 +4,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { dropRedisPrefix, dropSchema } from '../test/helpers/backends.js'
 
 /**
  * `npm run bench`: the real service (embedded store, or PostgreSQL/Redis when their URLs are set) against a bare
@@ -183,6 +184,9 @@ async function main (): Promise<void> {
   await stop(svc)
   await stop(bare)
   await rm(dataDir, { recursive: true, force: true })
+  // Shared backends keep nothing of a bench run.
+  await dropSchema(`bench_${process.pid}`)
+  await dropRedisPrefix(`bench:${process.pid}`)
 
   const dir = join(ROOT, 'bench', 'results')
   await mkdir(dir, { recursive: true })
