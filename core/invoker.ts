@@ -50,8 +50,10 @@ export class Invoker {
     const cached = await this.#cache.get(projectId, functionName)
     this.#metrics.cacheLookup(cached !== undefined)
     if (cached !== undefined) return cached
+    // Taken before the read, so a write that lands between our read and our fill voids the fill.
+    const token = await this.#cache.fillToken(projectId, functionName)
     const fn = await this.#registry.runnable(projectId, functionName)
-    if (fn !== null) await this.#cache.set(projectId, functionName, fn)
+    if (fn !== null) await this.#cache.set(projectId, functionName, fn, token)
     return fn
   }
 

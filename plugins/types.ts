@@ -83,11 +83,18 @@ export interface FunctionRegistry {
   ping (): Promise<void>
 }
 
-/** The code cache: `{projectId}:{functionName}` → RunnableFunction, with a TTL, invalidated by every write. */
+/**
+ * The code cache: `{projectId}:{functionName}` → RunnableFunction, with a TTL, invalidated by every write.
+ *
+ * Filling it after a miss races writes: a reader can read the old row, a writer then commits and invalidates, and
+ * the reader fills the cache with the old row. So a reader takes a fill token BEFORE it reads storage, and set()
+ * drops (or undoes) a fill whose key was invalidated since the token was taken.
+ */
 export interface FunctionCache {
   readonly kind: string
   get (projectId: string, functionName: string): Promise<RunnableFunction | undefined>
-  set (projectId: string, functionName: string, fn: RunnableFunction): Promise<void>
+  fillToken (projectId: string, functionName: string): Promise<string>
+  set (projectId: string, functionName: string, fn: RunnableFunction, token: string): Promise<void>
   invalidate (projectId: string, functionName: string): Promise<void>
 }
 

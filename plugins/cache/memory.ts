@@ -23,11 +23,23 @@ export function createMemoryFunctionCache (opts: { ttlMs: number, sweepIntervalM
   }, opts.sweepIntervalMs ?? SWEEP_INTERVAL_MS)
   sweep.unref()
   const key = (projectId: string, functionName: string): string => `${projectId}:${functionName}`
+  // Bumped by every invalidation; a fill carries the generation it saw before its storage read.
+  const generations = new Map<string, number>()
+  let nextGeneration = 1
   return {
     kind: 'memory',
     get: (projectId, functionName) => keyv.get(key(projectId, functionName)),
-    async set (projectId, functionName, fn) { await keyv.set(key(projectId, functionName), Object.freeze({ ...fn })) },
-    async invalidate (projectId, functionName) { await keyv.delete(key(projectId, functionName)) },
+    fillToken: async (projectId, functionName) => String(generations.get(key(projectId, functionName)) ?? 0),
+    async set (projectId, functionName, fn, token) {
+      const k = key(projectId, functionName)
+      if (String(generations.get(k) ?? 0) !== token) return
+      await keyv.set(k, Object.freeze({ ...fn }))
+    },
+    async invalidate (projectId, functionName) {
+      const k = key(projectId, functionName)
+      generations.set(k, nextGeneration++)
+      await keyv.delete(k)
+    },
     size: () => store.size,
     close: () => { clearInterval(sweep) }
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { createKeyv } from '@keyv/redis'
 import type { Keyv } from 'keyv'
 import type { Logger } from '../../core/logger.js'
@@ -7,6 +8,8 @@ import type { FunctionCache, Plugin, RunnableFunction } from '../types.js'
 const OP_TIMEOUT_MS = 250
 /** Compiled code is content-addressed and never changes, so it may outlive the metadata that points at it. */
 const CODE_TTL_FACTOR = 6
+/** A generation must outlive any storage read in flight; an expired one only turns a fill into a miss. */
+const GENERATION_TTL_MS = 10 * 60 * 1000
 
 type Meta = Omit<RunnableFunction, 'compiled'>
 
@@ -62,19 +65,37 @@ export function createRedisFunctionCache (opts: { url: string, prefix: string, t
         return failed(err)
       }
     },
-    async set (projectId, functionName, fn) {
+    async fillToken (projectId, functionName) {
+      try {
+        return (await within(keyv.get<string>(`gen:${metaKey(projectId, functionName)}`), OP_TIMEOUT_MS)) ?? '0'
+      } catch (err) {
+        failed(err)
+        return 'unavailable'
+      }
+    },
+    // Fill, then check that no instance invalidated the key since the token was taken; if one did, undo the fill.
+    // Any interleaving ends with the old row gone: a writer's delete after our set removes it, and a writer's new
+    // generation before our check makes us remove it.
+    async set (projectId, functionName, fn, token) {
+      if (token === 'unavailable') return
       const { compiled, ...meta } = fn
+      const key = metaKey(projectId, functionName)
       try {
         await within(keyv.set(`code:${fn.codeSha256}`, compiled, opts.ttlMs * CODE_TTL_FACTOR), OP_TIMEOUT_MS)
-        await within(keyv.set(metaKey(projectId, functionName), meta, opts.ttlMs), OP_TIMEOUT_MS)
+        await within(keyv.set(key, meta, opts.ttlMs), OP_TIMEOUT_MS)
+        const now = (await within(keyv.get<string>(`gen:${key}`), OP_TIMEOUT_MS)) ?? '0'
+        if (now !== token) await within(keyv.delete(key), OP_TIMEOUT_MS)
         ok()
       } catch (err) {
         failed(err)
       }
     },
+    // A fresh random generation (not a counter: two writers incrementing a read value could write the same one).
     async invalidate (projectId, functionName) {
+      const key = metaKey(projectId, functionName)
       try {
-        await within(keyv.delete(metaKey(projectId, functionName)), OP_TIMEOUT_MS)
+        await within(keyv.set(`gen:${key}`, randomUUID(), Math.max(GENERATION_TTL_MS, opts.ttlMs)), OP_TIMEOUT_MS)
+        await within(keyv.delete(key), OP_TIMEOUT_MS)
         ok()
       } catch (err) {
         failed(err)

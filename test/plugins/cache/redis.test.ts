@@ -22,7 +22,7 @@ if (REDIS_URL === undefined) {
     const a = createRedisFunctionCache({ url, prefix: `${prefix}:a`, ttlMs: 60000, log })
     const b = createRedisFunctionCache({ url, prefix: `${prefix}:b`, ttlMs: 60000, log })
     t.teardown(async () => { await a.close(); await b.close() })
-    await a.set('p', 'f', fn('1'))
+    await a.set('p', 'f', fn('1'), await a.fillToken('p', 'f'))
     t.same(await a.get('p', 'f'), fn('1'))
     t.equal(await b.get('p', 'f'), undefined, 'another prefix sees nothing')
     await a.invalidate('p', 'f')
@@ -33,16 +33,28 @@ if (REDIS_URL === undefined) {
     const one = createRedisFunctionCache({ url, prefix: `${prefix}:s`, ttlMs: 60000, log })
     const two = createRedisFunctionCache({ url, prefix: `${prefix}:s`, ttlMs: 60000, log })
     t.teardown(async () => { await one.close(); await two.close() })
-    await one.set('p', 'f', fn('2'))
+    await one.set('p', 'f', fn('2'), await one.fillToken('p', 'f'))
     t.same(await two.get('p', 'f'), fn('2'))
     await two.invalidate('p', 'f')
     t.equal(await one.get('p', 'f'), undefined)
   })
 
+  t.test('a fill that raced a write on another instance is undone (the stale-fill race, forced)', async t => {
+    const reader = createRedisFunctionCache({ url, prefix: `${prefix}:race`, ttlMs: 60000, log })
+    const writer = createRedisFunctionCache({ url, prefix: `${prefix}:race`, ttlMs: 60000, log })
+    t.teardown(async () => { await reader.close(); await writer.close() })
+    const token = await reader.fillToken('p', 'f') // the reader misses and reads the old row
+    await writer.invalidate('p', 'f') // the writer commits and invalidates
+    await reader.set('p', 'f', fn('5'), token) // the reader fills with the old row
+    t.equal(await writer.get('p', 'f'), undefined, 'no instance sees the old row')
+    await reader.set('p', 'f', fn('6'), await reader.fillToken('p', 'f'))
+    t.same(await writer.get('p', 'f'), fn('6'), 'a fill after the write is kept')
+  })
+
   t.test('entries expire after the TTL', async t => {
     const c = createRedisFunctionCache({ url, prefix: `${prefix}:ttl`, ttlMs: 100, log })
     t.teardown(() => c.close())
-    await c.set('p', 'f', fn('3'))
+    await c.set('p', 'f', fn('3'), await c.fillToken('p', 'f'))
     await new Promise((resolve) => setTimeout(resolve, 300))
     t.equal(await c.get('p', 'f'), undefined)
   })
@@ -53,7 +65,7 @@ t.test('an unreachable Redis never fails a call: reads miss, writes are skipped,
   t.teardown(() => c.close())
   const started = Date.now()
   t.equal(await c.get('p', 'f'), undefined)
-  await c.set('p', 'f', fn('4'))
+  await c.set('p', 'f', fn('4'), await c.fillToken('p', 'f'))
   await c.invalidate('p', 'f')
   t.equal(await c.get('p', 'f'), undefined)
   t.ok(Date.now() - started < 5000, 'answered without hanging')
