@@ -84,7 +84,7 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     throw err
   }
   const compiler = new Compiler({ maxThreads: 1 })
-  const counter = new InvocationCounter(registry, log, config.countFlushMs)
+  const counter = new InvocationCounter(registry, log, config.countFlushMs, { discard: registry.kind === 'remote' })
   const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log })
   const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics })
   const state = { draining: false }

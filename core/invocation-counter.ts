@@ -10,16 +10,20 @@ export class InvocationCounter {
   readonly #registry: FunctionRegistry
   readonly #log: Logger
   readonly #timer: NodeJS.Timeout
+  readonly #discard: boolean
   #flushing: Promise<void> | undefined
 
-  constructor (registry: FunctionRegistry, log: Logger, intervalMs: number) {
+  /** `discard`: the registry cannot store counts (a read-only execution node), so none are kept or reported. */
+  constructor (registry: FunctionRegistry, log: Logger, intervalMs: number, opts: { discard?: boolean } = {}) {
     this.#registry = registry
     this.#log = log
+    this.#discard = opts.discard ?? false
     this.#timer = setInterval(() => { void this.flush() }, intervalMs)
     this.#timer.unref()
   }
 
   add (projectId: string, functionName: string): void {
+    if (this.#discard) return
     const key = `${projectId}:${functionName}`
     const entry = this.#pending.get(key)
     if (entry === undefined) this.#pending.set(key, { projectId, functionName, count: 1 })

@@ -1,0 +1,43 @@
+import t from 'tap'
+import { REDIS_URL } from '../helpers/backends.js'
+import { fixture, startService } from '../helpers/service.js'
+
+// An execution node (API_ENDPOINT) runs functions it reads from another instance's management API, holding no
+// database credentials. With a Redis shared with the upstream, the upstream's writes invalidate its cache too.
+const ADMIN = 'admin-token-remote-0123456789'
+const prefix = `fn-test:remote${process.pid}`
+const upstream = await startService({ ADMIN_TOKEN: ADMIN, REDIS_PREFIX: prefix })
+const node = await startService({ ADMIN_TOKEN: ADMIN, API_ENDPOINT: upstream.url, DATABASE_URL: '', REDIS_PREFIX: prefix })
+t.teardown(async () => { await node.stop(); await upstream.stop() })
+const admin = { authorization: `Bearer ${ADMIN}` }
+
+t.test('functions deployed upstream run on the execution node, and read the same', async t => {
+  const code = await fixture('hello.js')
+  await upstream.deploy('p-remote', 'hello', code)
+  const r = await node.invoke('p-remote', 'hello', { name: 'edge' })
+  t.same([r.status, r.json.result.message], [200, 'Hello, edge!'])
+  const meta = await node.call('GET', '/api/functions/p-remote/hello', undefined, admin)
+  t.same(meta.json.function, (await upstream.call('GET', '/api/functions/p-remote/hello', undefined, admin)).json.function)
+  t.equal((await node.call('GET', '/api/functions/p-remote/hello/code', undefined, admin)).text, code)
+  t.equal((await node.call('GET', '/api/v1/projects/p-remote/functions', undefined, admin)).json.count, 1)
+  t.same([(await node.invoke('p-remote', 'missing', {})).status], [404])
+})
+
+t.test('management writes on the execution node are refused, naming the upstream', async t => {
+  for (const [method, path, body] of [
+    ['PUT', '/api/functions/p-remote/hello', { code: 'export const handler = async () => 1' }],
+    ['PATCH', '/api/v1/functions/p-remote/hello', { is_active: false }],
+    ['DELETE', '/api/functions/p-remote/hello', undefined]
+  ] as const) {
+    const res = await node.call(method, path, body, admin)
+    t.equal(res.status, 405, `${method} ${path}`)
+    t.equal(res.json.error, 'Read-only instance')
+    t.match(res.json.message, upstream.url)
+  }
+  t.equal((await node.invoke('p-remote', 'hello', {})).status, 200, 'and nothing changed')
+})
+
+t.test('with a shared Redis, an upstream update is what the next invocation on the node runs', { skip: REDIS_URL === undefined ? 'REDIS_URL is not set' : false }, async t => {
+  await upstream.call('PATCH', '/api/functions/p-remote/hello', { code: 'export const handler = async () => "updated upstream"' }, admin)
+  t.equal((await node.invoke('p-remote', 'hello', {})).json.result, 'updated upstream')
+})
