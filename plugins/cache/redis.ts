@@ -10,6 +10,8 @@ const OP_TIMEOUT_MS = 250
 const CODE_TTL_FACTOR = 6
 /** A generation must outlive any storage read in flight; an expired one only turns a fill into a miss. */
 const GENERATION_TTL_MS = 10 * 60 * 1000
+/** How often invalidations that failed during an outage are tried again. */
+const REPLAY_INTERVAL_MS = 1000
 
 type Meta = Omit<RunnableFunction, 'compiled'>
 
@@ -52,9 +54,24 @@ export function createRedisFunctionCache (opts: { url: string, prefix: string, t
   }
   keyv.on('error', () => {})
   const metaKey = (projectId: string, functionName: string): string => `${projectId}:${functionName}`
+  // An invalidation that failed while Redis was down is replayed until it lands: otherwise an entry cached before
+  // the outage would outlive a write made during it until its TTL.
+  const pending = new Set<string>()
+  const invalidateKey = async (key: string): Promise<void> => {
+    await within(keyv.set(`gen:${key}`, randomUUID(), Math.max(GENERATION_TTL_MS, opts.ttlMs)), OP_TIMEOUT_MS)
+    await within(keyv.delete(key), OP_TIMEOUT_MS)
+  }
+  const replay = setInterval(() => {
+    for (const key of pending) {
+      invalidateKey(key).then(() => { pending.delete(key); ok() }, () => {})
+    }
+  }, REPLAY_INTERVAL_MS)
+  replay.unref()
   return {
     kind: 'redis',
     async get (projectId, functionName) {
+      // Until its invalidation has landed, whatever Redis holds for the key may be older than the last write.
+      if (pending.has(metaKey(projectId, functionName))) return undefined
       try {
         const meta = await within(keyv.get<Meta>(metaKey(projectId, functionName)), OP_TIMEOUT_MS)
         if (meta === undefined) { ok(); return undefined }
@@ -94,14 +111,16 @@ export function createRedisFunctionCache (opts: { url: string, prefix: string, t
     async invalidate (projectId, functionName) {
       const key = metaKey(projectId, functionName)
       try {
-        await within(keyv.set(`gen:${key}`, randomUUID(), Math.max(GENERATION_TTL_MS, opts.ttlMs)), OP_TIMEOUT_MS)
-        await within(keyv.delete(key), OP_TIMEOUT_MS)
+        await invalidateKey(key)
+        pending.delete(key)
         ok()
       } catch (err) {
+        pending.add(key)
         failed(err)
       }
     },
     async close () {
+      clearInterval(replay)
       await keyv.disconnect().catch(() => {})
     }
   }
