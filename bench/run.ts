@@ -60,11 +60,11 @@ async function freePort (): Promise<number> {
 }
 
 /** The service logs at warn (per-invocation info lines would be measured too), so its port is chosen here. */
-async function startService (dataDir: string): Promise<{ proc: Proc, readyMs: number }> {
+async function startService (dataDir: string, extra: Record<string, string>): Promise<{ proc: Proc, readyMs: number }> {
   const port = await freePort()
   const started = Date.now()
   const child = spawn(process.execPath, [join(ROOT, 'dist/core/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_SCHEMA: `bench_${process.pid}`, REDIS_PREFIX: `bench:${process.pid}` },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_SCHEMA: `bench_${process.pid}`, REDIS_PREFIX: `bench:${process.pid}`, ...extra },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''
@@ -109,15 +109,28 @@ async function childPids (pid: number): Promise<number[]> {
   return pids
 }
 
-async function main (): Promise<void> {
-  const results: Record<string, unknown> = {
-    date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-    backends: { database: process.env.DATABASE_URL === undefined ? 'embedded' : 'postgres', cache: process.env.REDIS_URL === undefined ? 'memory' : 'redis' },
-    durationSeconds: DURATION
+/** Latency of one invocation right after a write invalidated the function's cache entry (same code, so no recompile). */
+async function cacheMissMs (port: number, rounds: number): Promise<{ missP50: number, hitP50: number }> {
+  const miss: number[] = []
+  const hit: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    await fetch(`http://127.0.0.1:${port}/api/v1/functions/bench/hello`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"is_active":true}' })
+    let s = performance.now()
+    await invoke(port, 'hello')
+    miss.push(performance.now() - s)
+    s = performance.now()
+    await invoke(port, 'hello')
+    hit.push(performance.now() - s)
   }
+  const median = (xs: number[]): number => round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)])
+  return { missP50: median(miss), hitP50: median(hit) }
+}
+
+/** Every figure for one backend configuration; the bare endpoint's figures are shared by all configurations. */
+async function runBackend (name: string, env: Record<string, string>, bareLoads: Map<number, Load>): Promise<Record<string, unknown>> {
+  const results: Record<string, unknown> = { backend: name }
   const dataDir = await mkdtemp(join(os.tmpdir(), 'fn-bench-'))
-  const bare = await startProcess('dist/bench/bare-polka.js', {}, /port (\d+)/)
-  let { proc: svc, readyMs } = await startService(dataDir)
+  let { proc: svc, readyMs } = await startService(dataDir, env)
   results.startupFreshMs = readyMs
   try {
     const port = svc.port
@@ -126,26 +139,27 @@ async function main (): Promise<void> {
     const deployMs = Date.now() - t0
     const t1 = performance.now()
     await invoke(port, 'hello')
-    results.coldStart = { deployMs, firstInvocationMs: Math.round((performance.now() - t1) * 100) / 100 }
+    results.coldStart = { deployMs, firstInvocationMs: round(performance.now() - t1) }
     const warm: number[] = []
     for (let i = 0; i < 200; i++) { const s = performance.now(); await invoke(port, 'hello'); warm.push(performance.now() - s) }
     warm.sort((a, b) => a - b)
     results.warmSequentialMs = { p50: round(warm[100]), p99: round(warm[198]) }
+    results.cacheMiss = await cacheMissMs(port, 50)
+    console.log(`[${name}] cache miss (storage read) p50 ${(results.cacheMiss as { missP50: number }).missP50} ms vs hit ${(results.cacheMiss as { hitP50: number }).hitP50} ms`)
 
     const hello: Record<string, unknown> = {}
     for (const c of [1, 10, 50]) {
-      await load(`http://127.0.0.1:${bare.port}/echo`, c) // warm-up of both, discarded
-      const b = await load(`http://127.0.0.1:${bare.port}/echo`, c)
+      const b = bareLoads.get(c) as Load
       const s = await load(`http://127.0.0.1:${port}/api/v1/functions/bench/hello`, c)
       hello[`c${c}`] = { bare: b, service: s, ratio: round(s.rps / b.rps, 3) }
-      console.log(`hello c=${c}: service ${s.rps} req/s (p50 ${s.p50} ms, p99 ${s.p99} ms) vs bare ${b.rps} req/s → ${round(100 * s.rps / b.rps, 1)}%`)
+      console.log(`[${name}] hello c=${c}: service ${s.rps} req/s (p50 ${s.p50} ms, p99 ${s.p99} ms) vs bare ${b.rps} req/s → ${round(100 * s.rps / b.rps, 1)}%`)
     }
     results.hello = hello
 
     await deploy(port, 'cpu', 'export async function handler () { const end = Date.now() + 5; let n = 0; while (Date.now() < end) n++; return n }')
     const cpu = await load(`http://127.0.0.1:${port}/api/v1/functions/bench/cpu`, 10)
     results.cpuBound5ms = { ...cpu, poolSize: os.availableParallelism(), idealRps: Math.round(os.availableParallelism() * 1000 / 5) }
-    console.log(`cpu 5 ms c=10: ${cpu.rps} req/s (ideal ${os.availableParallelism() * 200})`)
+    console.log(`[${name}] cpu 5 ms c=10: ${cpu.rps} req/s (ideal ${os.availableParallelism() * 200})`)
 
     // Timeout kill → ready replacement, with hello traffic running beside it.
     await deploy(port, 'spin', 'export async function handler () { while (true) {} }', { timeout_ms: 300 })
@@ -163,27 +177,45 @@ async function main (): Promise<void> {
     }
     const sideLoad = await side
     results.timeoutKill = { status: killStatus, replacementReadyMs: replacedMs, sideTraffic: sideLoad }
-    console.log(`timeout kill: replacement ready ${replacedMs} ms after the 504; side traffic p99 ${sideLoad.p99} ms, max ${sideLoad.max} ms, errors ${sideLoad.errors}`)
+    console.log(`[${name}] timeout kill: replacement ready ${replacedMs} ms after the 504; side traffic p99 ${sideLoad.p99} ms, max ${sideLoad.max} ms, errors ${sideLoad.errors}`)
 
     // Memory after many invocations.
-    const pids = await childPids(svc.child.pid as number)
     const rssBefore = await rssKb(svc.child.pid as number)
     await autocannon({ url: `http://127.0.0.1:${port}/api/v1/functions/bench/hello`, method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY, connections: 10, amount: 100000 } as never)
     results.memory = {
-      frontRssMbBefore: round(rssBefore / 1024), frontRssMbAfter100k: round(await rssKb(svc.child.pid as number) / 1024),
-      sandboxHostRssMb: await Promise.all((await childPids(svc.child.pid as number)).map(async (p) => round(await rssKb(p) / 1024))),
-      hostPidsBefore: pids.length
+      frontRssMbBefore: round(rssBefore / 1024),
+      frontRssMbAfter100k: round(await rssKb(svc.child.pid as number) / 1024),
+      sandboxHostRssMb: await Promise.all((await childPids(svc.child.pid as number)).map(async (p) => round(await rssKb(p) / 1024)))
     }
-    console.log('memory', results.memory)
+    console.log(`[${name}] memory`, results.memory)
   } finally {
     await stop(svc)
   }
-  ;({ proc: svc, readyMs } = await startService(dataDir))
+  ;({ proc: svc, readyMs } = await startService(dataDir, env))
   results.startupUsedMs = readyMs
-  console.log(`start-up to 200 /health: fresh ${results.startupFreshMs as number} ms, used data dir ${readyMs} ms`)
+  console.log(`[${name}] start-up to 200 /health: fresh ${results.startupFreshMs as number} ms, used data ${readyMs} ms`)
   await stop(svc)
-  await stop(bare)
   await rm(dataDir, { recursive: true, force: true })
+  return results
+}
+
+async function main (): Promise<void> {
+  // The embedded defaults always; PostgreSQL + Redis too when their URLs are set, in the same run.
+  const backends: Array<[string, Record<string, string>]> = [['embedded+memory', { DATABASE_URL: '', REDIS_URL: '' }]]
+  if ((process.env.DATABASE_URL ?? '') !== '' && (process.env.REDIS_URL ?? '') !== '') backends.push(['postgres+redis', {}])
+  const bare = await startProcess('dist/bench/bare-polka.js', {}, /port (\d+)/)
+  const bareLoads = new Map<number, Load>()
+  for (const c of [1, 10, 50]) {
+    await load(`http://127.0.0.1:${bare.port}/echo`, c) // warm-up, discarded
+    bareLoads.set(c, await load(`http://127.0.0.1:${bare.port}/echo`, c))
+  }
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, durationSeconds: DURATION,
+    bare: Object.fromEntries([...bareLoads].map(([c, l]) => [`c${c}`, l])),
+    backends: [] as unknown[]
+  }
+  for (const [name, env] of backends) (results.backends as unknown[]).push(await runBackend(name, env, bareLoads))
+  await stop(bare)
   // Shared backends keep nothing of a bench run.
   await dropSchema(`bench_${process.pid}`)
   await dropRedisPrefix(`bench:${process.pid}`)
@@ -192,7 +224,6 @@ async function main (): Promise<void> {
   await mkdir(dir, { recursive: true })
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   await writeFile(file, JSON.stringify(results, null, 2) + '\n')
-  console.log(JSON.stringify(results, null, 2))
   console.log(`written to ${file}`)
 }
 
