@@ -11,7 +11,7 @@ async function main (): Promise<void> {
     process.stdout.write('[FUNCTIONS] [INFO] DATABASE_URL is not set: the embedded store migrates itself at start-up\n')
     return
   }
-  const applied = await runMigrations(config.databaseUrl)
+  const applied = await runMigrations(config.databaseUrl, { schema: config.databaseSchema, statementTimeoutMs: config.databaseStatementTimeoutMs, poolSize: 1 })
   process.stdout.write(`[FUNCTIONS] [INFO] migrations applied: ${applied.length === 0 ? 'none pending' : applied.join(', ')}\n`)
 }
 
