@@ -1,12 +1,9 @@
 import t from 'tap'
-import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema } from '../helpers/backends.js'
+import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema, needs } from '../helpers/backends.js'
 import { eventually, fixture, startService } from '../helpers/service.js'
 
 // Many instances behind a load balancer share PostgreSQL and Redis; this needs both (embedded stores are per process).
-if (DATABASE_URL === undefined || REDIS_URL === undefined) {
-  if (process.env.CI === 'true') t.fail('CI=true needs DATABASE_URL and REDIS_URL: instances sharing them must be tested')
-  else t.test('two instances sharing PostgreSQL and Redis', { skip: 'DATABASE_URL and REDIS_URL are not both set' }, async () => {})
-} else {
+if (needs('DATABASE_URL and REDIS_URL (instances sharing them)', DATABASE_URL !== undefined && REDIS_URL !== undefined)) {
   const shared = { DATABASE_SCHEMA: `shared_${process.pid}`, REDIS_PREFIX: `fn-test:shared${process.pid}` }
   const a = await startService(shared)
   const b = await startService(shared)

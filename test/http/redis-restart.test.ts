@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import net from 'node:net'
 import t from 'tap'
+import { needs } from '../helpers/backends.js'
 import { eventually, fixture, startService } from '../helpers/service.js'
 
 const REDIS_SERVER = '/usr/bin/redis-server'
@@ -26,10 +27,7 @@ const accepting = (port: number): Promise<boolean> => new Promise((resolve) => {
   socket.once('error', () => { resolve(false) })
 })
 
-if (!existsSync(REDIS_SERVER)) {
-  if (process.env.CI === 'true') t.fail(`CI=true needs ${REDIS_SERVER} for the Redis restart test`)
-  else t.test('Redis stopped and started', { skip: `${REDIS_SERVER} is not installed` }, async () => {})
-} else {
+if (needs(`${REDIS_SERVER} (Redis stopped and started)`, existsSync(REDIS_SERVER))) {
   const port = await freePort()
   let redis = startRedis(port)
   t.teardown(() => { redis.kill('SIGKILL') })

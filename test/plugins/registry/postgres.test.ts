@@ -1,12 +1,9 @@
 import t from 'tap'
 import { openPostgresStore, runMigrations } from '../../../plugins/registry/postgres.js'
-import { DATABASE_URL, dropSchema } from '../../helpers/backends.js'
+import { DATABASE_URL, dropSchema, needs } from '../../helpers/backends.js'
 import { registryContract } from './contract.js'
 
-if (DATABASE_URL === undefined) {
-  if (process.env.CI === 'true') t.fail('CI=true needs DATABASE_URL: the PostgreSQL store must be tested, not skipped')
-  else t.test('PostgreSQL store', { skip: 'DATABASE_URL is not set: the PostgreSQL store is not tested in this run' }, async () => {})
-} else {
+if (needs('DATABASE_URL (the PostgreSQL store)', DATABASE_URL !== undefined) && DATABASE_URL !== undefined) {
   const url = DATABASE_URL
   const schema = `contract_${process.pid}`
   t.teardown(() => dropSchema(schema))
