@@ -141,13 +141,24 @@ export class SqlFunctionRegistry implements FunctionRegistry {
 
   async addInvocationCounts (counts: readonly InvocationCount[]): Promise<void> {
     if (counts.length === 0) return
+    // UPDATE ... FROM applies only one joined row per target row, so two entries for one function in a batch would
+    // lose one of them: merge them first. Sorted, so every instance sends its rows in the same order, which keeps
+    // concurrent batches from locking the same rows in opposite orders (a deadlock aborts a whole flush).
+    const merged = new Map<string, { p: string, n: string, c: number }>()
+    for (const x of counts) {
+      const key = `${x.projectId}\0${x.functionName}`
+      const entry = merged.get(key)
+      if (entry === undefined) merged.set(key, { p: x.projectId, n: x.functionName, c: x.count })
+      else entry.c += x.count
+    }
+    const rows = [...merged.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v)
     // One statement per batch; the addition happens in the database, so concurrent instances never lose an increment.
     // The batch travels as JSON text: `::text` first, or postgres.js would encode the string itself as a JSON string.
     await this.#q(
       `UPDATE functions AS f SET invocation_count = f.invocation_count + v.c
        FROM jsonb_to_recordset($1::text::jsonb) AS v(p text, n text, c bigint)
        WHERE f.project_id = v.p AND f.function_name = v.n`,
-      [JSON.stringify(counts.map((x) => ({ p: x.projectId, n: x.functionName, c: x.count })))])
+      [JSON.stringify(rows)])
   }
 
   async ping (): Promise<void> {

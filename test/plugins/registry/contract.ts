@@ -79,6 +79,16 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
     t.equal((await registry.get('contract', 'beta'))?.invocation_count, before + 100)
   })
 
+  t.test('entries for one function repeated in a batch all count', async t => {
+    const before = (await registry.get('contract', 'beta'))?.invocation_count ?? 0
+    await registry.addInvocationCounts([
+      { projectId: 'contract', functionName: 'beta', count: 2 },
+      { projectId: 'contract', functionName: 'alpha', count: 1 },
+      { projectId: 'contract', functionName: 'beta', count: 3 }
+    ])
+    t.equal((await registry.get('contract', 'beta'))?.invocation_count, before + 5)
+  })
+
   t.test('remove deletes once', async t => {
     t.equal(await registry.remove('contract', 'alpha'), true)
     t.equal(await registry.remove('contract', 'alpha'), false)
