@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
-import { parse, type Node } from 'acorn'
-import { transform } from 'sucrase'
+import { getLineInfo, parse, type Program } from 'acorn'
+import { checkProgram } from './check-program.js'
+import { esmToCjs } from './esm-to-cjs.js'
+import { stripTypes, type ColumnMap } from './strip-types.js'
 
 export type CompileResult =
   | { ok: true, compiled: string, sha256: string }
@@ -8,153 +10,94 @@ export type CompileResult =
 
 /**
  * The compiled form is a contract with the sandbox host: a script that evaluates to `function (exports, module)`.
- * The wrapper opens on line 1 so that line N of the user's source is line N of the script in stack traces.
+ * The wrapper opens on line 1 so that line N of the user's source is line N of the script in stack traces
+ * (type stripping and the export transform keep line breaks where they are; only columns on a line may move).
  */
 export const WRAPPER_HEAD = '(function (exports, module) {'
 export const WRAPPER_TAIL = '\n})'
+/** ES modules are strict; CommonJS sources keep the mode they chose. */
+const STRICT = '"use strict";'
 
-interface AnyNode extends Node {
-  [key: string]: unknown
+type Refusal = { ok: false, message: string }
+const identity: ColumnMap = (_line, column) => column
+
+/**
+ * `SyntaxError: <message> (line:column)` from an acorn or sucrase error, with acorn's convention (1-based line,
+ * 0-based column; sucrase counts columns from 1) and the column mapped back into the user's source. `shift` is what
+ * the compiler itself put before line 1 of the user's code.
+ */
+function syntaxError (err: unknown, input: string, toSourceColumn: ColumnMap = identity, shift = 0): Refusal {
+  // Sucrase overflows its stack (RangeError) on absurdly nested input where acorn reports a SyntaxError: both are the user's.
+  if (err instanceof RangeError) return { ok: false, message: 'SyntaxError: Function code is nested too deeply' }
+  if (!(err instanceof SyntaxError)) throw err
+  const offset = (err as { pos?: unknown }).pos
+  if (typeof offset !== 'number' || offset < 0 || offset > input.length) return { ok: false, message: `SyntaxError: ${err.message}` }
+  const { line, column } = getLineInfo(input, offset)
+  const inUserCode = line === 1 ? Math.max(0, column - shift) : column
+  return { ok: false, message: `SyntaxError: ${err.message.replace(/ \(\d+:\d+\)$/, '')} (${line}:${toSourceColumn(line, inUserCode)})` }
 }
 
-/** Visits every node of an acorn AST, depth first. */
-function walk (node: AnyNode, visit: (n: AnyNode) => void): void {
-  visit(node)
-  for (const key of Object.keys(node)) {
-    const value = node[key]
-    if (Array.isArray(value)) {
-      for (const child of value) if (isNode(child)) walk(child, visit)
-    } else if (isNode(value)) {
-      walk(value, visit)
-    }
-  }
-}
-
-function isNode (value: unknown): value is AnyNode {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string'
-}
-
-function at (node: AnyNode, source: string): string {
-  // acorn positions are offsets; report line:column as acorn's own syntax errors do (1-based line, 0-based column).
-  const before = source.slice(0, node.start)
-  const line = before.split('\n').length
-  const column = node.start - (before.lastIndexOf('\n') + 1)
-  return `(${line}:${column})`
-}
-
-/** `exports.handler`, `module.exports.handler`, `module.exports`: the CommonJS ways to define a handler. */
-function definesHandlerCjs (target: AnyNode): boolean {
-  if (target.type !== 'MemberExpression') return false
-  const object = target.object as AnyNode
-  const prop = target.property as AnyNode
-  const propName = target.computed === true ? (prop.type === 'Literal' ? prop.value : undefined) : prop.name
-  const isModuleExports = (n: AnyNode): boolean => n.type === 'MemberExpression' && (n.object as AnyNode).name === 'module' &&
-    ((n.property as AnyNode).name === 'exports' || (n.property as AnyNode).value === 'exports')
-  if (isModuleExports(target)) return true
-  if (propName === 'handler' || propName === 'default') return (object.type === 'Identifier' && object.name === 'exports') || isModuleExports(object)
-  return false
-}
-
-function declaresHandler (node: AnyNode): boolean {
-  if (node.type === 'ExportDefaultDeclaration') return true
-  if (node.type !== 'ExportNamedDeclaration') return false
-  const decl = node.declaration as AnyNode | null
-  if (decl !== null && decl !== undefined) {
-    if (decl.type === 'FunctionDeclaration' || decl.type === 'ClassDeclaration') return (decl.id as AnyNode).name === 'handler'
-    if (decl.type === 'VariableDeclaration') {
-      return (decl.declarations as AnyNode[]).some((d) => (d.id as AnyNode).type === 'Identifier' && (d.id as AnyNode).name === 'handler')
-    }
-  }
-  return (node.specifiers as AnyNode[]).some((s) => {
-    const exported = s.exported as AnyNode
-    return exported.name === 'handler' || exported.value === 'handler' || exported.name === 'default'
-  })
-}
-
-function parseModuleOrScript (js: string): { ast: AnyNode, isModule: boolean } {
+/**
+ * Parses as an ES module first; CommonJS sources may use what modules forbid (`with`, legacy octals, `let` as a
+ * name), so they get a second chance as scripts. When both fail, the parse that got further explains better.
+ */
+function parseProgram (js: string, toSourceColumn: ColumnMap): { ok: true, program: Program } | Refusal {
+  let moduleErr: unknown
   try {
-    return { ast: parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: false }) as unknown as AnyNode, isModule: true }
-  } catch (moduleErr) {
-    // CommonJS sources may use what modules forbid (e.g. `with`, octal literals); accept them as scripts.
-    try {
-      return { ast: parse(js, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: false }) as unknown as AnyNode, isModule: false }
-    } catch {
-      throw moduleErr
-    }
+    return { ok: true, program: parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: true }) }
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) return syntaxError(err, js)
+    moduleErr = err
+  }
+  try {
+    return { ok: true, program: parse(js, { ecmaVersion: 'latest', sourceType: 'script', locations: true }) }
+  } catch (scriptErr) {
+    const pos = (e: unknown): number => (e as { pos?: number }).pos ?? -1
+    return syntaxError(pos(scriptErr) > pos(moduleErr) ? scriptErr : moduleErr, js, toSourceColumn)
   }
 }
 
 /**
- * Checks and compiles one function source, synchronously. Never runs user code: the handler check is static.
- * TypeScript (`.ts`) loses its types through sucrase; ESM becomes CommonJS; CommonJS stays as written.
+ * Proves the compiled form is what the contract promises: one function expression and nothing else, so no source
+ * can close the wrapper early and run code at script evaluation. It also catches what is valid at the top of a
+ * program but not in a function body, e.g. `const module = ...` redeclaring a wrapper parameter.
+ */
+function verifyWrapped (compiled: string, prefixLength: number, toSourceColumn: ColumnMap): Refusal | undefined {
+  let program: Program
+  try {
+    program = parse(compiled, { ecmaVersion: 'latest', sourceType: 'script' })
+  } catch (err) {
+    return syntaxError(err, compiled, toSourceColumn, prefixLength)
+  }
+  const only = program.body[0]
+  const wrapped = program.body.length === 1 && only?.type === 'ExpressionStatement' &&
+    only.expression.type === 'FunctionExpression' && only.expression.start === 1 && only.expression.end === compiled.length - 1
+  return wrapped ? undefined : { ok: false, message: 'SyntaxError: Function code does not fit in a function body' }
+}
+
+/**
+ * Checks and compiles one function source, synchronously and without running it. `.ts` sources lose their types;
+ * `export` becomes CommonJS; the result is wrapped per the contract above. Refusals come back as
+ * `{ ok: false, message }` with a `line:column` into the source as deployed; anything thrown is a compiler fault.
  */
 export function compileSource (source: string, filePath: string): CompileResult {
   const sha256 = createHash('sha256').update(source, 'utf8').digest('hex')
-  let js = source
+  // A hashbang is legal at the start of a program but not inside the wrapper; same length keeps every column.
+  let js = source.startsWith('#!') ? `//${source.slice(2)}` : source
+  let toSourceColumn = identity
   if (filePath.endsWith('.ts')) {
-    try {
-      js = transform(source, { transforms: ['typescript'], disableESTransforms: true, keepUnusedImports: true }).code
-    } catch (err) {
-      return { ok: false, message: `SyntaxError: ${(err as Error).message}` }
-    }
+    const stripped = stripTypes(js)
+    if (!stripped.ok) return syntaxError(stripped.error, js)
+    js = stripped.code
+    toSourceColumn = stripped.toSourceColumn
   }
-  let parsed: { ast: AnyNode, isModule: boolean }
-  try {
-    parsed = parseModuleOrScript(js)
-  } catch (err) {
-    return { ok: false, message: `SyntaxError: ${(err as Error).message}` }
-  }
-  let hasHandler = false
-  let hasModuleSyntax = false
-  let problem: string | undefined
-  walk(parsed.ast, (node) => {
-    if (problem !== undefined) return
-    switch (node.type) {
-      case 'ImportDeclaration':
-        problem = `Error: Function code may not import modules ${at(node, js)}; the sandbox provides no modules`
-        return
-      case 'ImportExpression':
-        problem = `Error: Dynamic import() is not available ${at(node, js)}`
-        return
-      case 'MetaProperty':
-        if ((node.meta as AnyNode).name === 'import') problem = `Error: import.meta is not available ${at(node, js)}`
-        return
-      case 'CallExpression': {
-        const callee = node.callee as AnyNode
-        if (callee.type === 'Identifier' && callee.name === 'require') {
-          problem = `Error: Function code may not import modules ${at(node, js)}; the sandbox provides no modules`
-        }
-        return
-      }
-      case 'ExportAllDeclaration':
-        problem = `Error: Function code may not import modules ${at(node, js)}; the sandbox provides no modules`
-        return
-      case 'ExportNamedDeclaration':
-        if (node.source !== null && node.source !== undefined) {
-          problem = `Error: Function code may not import modules ${at(node, js)}; the sandbox provides no modules`
-          return
-        }
-        hasModuleSyntax = true
-        if (declaresHandler(node)) hasHandler = true
-        return
-      case 'ExportDefaultDeclaration':
-        hasModuleSyntax = true
-        hasHandler = true
-        return
-      case 'AssignmentExpression':
-        if (definesHandlerCjs(node.left as AnyNode)) hasHandler = true
-    }
-  })
-  if (problem !== undefined) return { ok: false, message: problem }
-  if (!hasHandler) {
-    return { ok: false, message: 'Error: Function code defines no handler (export a function named handler, a default export, or set exports.handler)' }
-  }
-  if (hasModuleSyntax) {
-    try {
-      js = transform(js, { transforms: ['imports'], disableESTransforms: true, production: true }).code
-    } catch (err) {
-      return { ok: false, message: `SyntaxError: ${(err as Error).message}` }
-    }
-  }
-  return { ok: true, sha256, compiled: WRAPPER_HEAD + js + WRAPPER_TAIL }
+  const parsed = parseProgram(js, toSourceColumn)
+  if (!parsed.ok) return parsed
+  const check = checkProgram(parsed.program, toSourceColumn)
+  if (!check.ok) return check
+  const prefix = WRAPPER_HEAD + (check.isEsm ? STRICT : '')
+  const compiled = prefix + (check.isEsm ? esmToCjs(js, parsed.program) : js) + WRAPPER_TAIL
+  const refusal = verifyWrapped(compiled, prefix.length, toSourceColumn)
+  if (refusal !== undefined) return refusal
+  return { ok: true, compiled, sha256 }
 }

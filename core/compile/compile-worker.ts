@@ -5,7 +5,7 @@ export interface CompileTask {
   filePath: string
 }
 
-/** The piscina worker: a thin adapter so parsing and transforming large sources never block the event loop. */
+/** The piscina worker: a thin adapter, so parsing and transforming large sources never block the event loop. */
 export default function compile ({ source, filePath }: CompileTask): CompileResult {
   return compileSource(source, filePath)
 }
