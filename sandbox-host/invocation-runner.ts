@@ -32,13 +32,28 @@ export class InvocationRunner {
   readonly #scripts = new ScriptCache()
   readonly #limits: HostLimits
   readonly #send: (message: ChildMessage) => void
+  readonly #fatal: () => void
   #next: Prepared | undefined
   #busy = false
 
-  constructor (limits: HostLimits, send: (message: ChildMessage) => void) {
+  /**
+   * `fatal` is called when no realm can be built (the realm's self-check failed, or memory ran out): the host
+   * cannot run anything safely, so it should end and let the supervisor replace it.
+   */
+  constructor (limits: HostLimits, send: (message: ChildMessage) => void, fatal: () => void) {
     this.#limits = limits
     this.#send = send
-    this.#next = this.#prepare()
+    this.#fatal = fatal
+    this.#prepareNext()
+  }
+
+  #prepareNext (): void {
+    try {
+      this.#next = this.#prepare()
+    } catch {
+      this.#next = undefined
+      this.#fatal()
+    }
   }
 
   #prepare (): Prepared {
@@ -59,14 +74,16 @@ export class InvocationRunner {
   #log (inv: Invocation, line: string): boolean {
     if (!inv.capturing) return false
     const bytes = Buffer.byteLength(line)
+    // State changes only after the send: a send that throws (stack overflow at the limit) leaves nothing half-done,
+    // so the truncation line cannot be lost that way.
     if (inv.lines + 1 > this.#limits.maxLogLines || inv.bytes + bytes > this.#limits.maxLogBytes) {
-      inv.capturing = false
       this.#send({ type: 'log', id: inv.id, line: TRUNCATED })
+      inv.capturing = false
       return false
     }
+    this.#send({ type: 'log', id: inv.id, line })
     inv.lines++
     inv.bytes += bytes
-    this.#send({ type: 'log', id: inv.id, line })
     return true
   }
 
@@ -85,20 +102,22 @@ export class InvocationRunner {
     this.#send(outcome.ok
       ? { type: 'result', id: inv.id, ok: true, result: outcome.result, duration }
       : { type: 'result', id: inv.id, ok: false, message: outcome.message, duration })
-    // Idle only after what the invocation left queued has run (the sandbox has no timers, so one turn drains it),
-    // and with the next realm already prepared.
+    // Idle only after what the invocation left queued has run (the sandbox has no timers, so one turn drains it).
+    // The next realm is prepared right after, while the parent is still routing the next invocation here.
     setImmediate(() => {
-      this.#next = this.#prepare()
       this.#busy = false
       this.#send({ type: 'idle', id: inv.id })
+      this.#prepareNext()
     })
   }
 
   invoke (msg: InvokeMessage): void {
     if (this.#busy) return
     this.#busy = true
-    const prepared = this.#next ?? this.#prepare()
+    if (this.#next === undefined) this.#prepareNext()
+    const prepared = this.#next
     this.#next = undefined
+    if (prepared === undefined) return
     const inv: Invocation = { id: msg.id, started: performance.now(), open: true, lines: 0, bytes: 0, capturing: true }
     prepared.slot.invocation = inv
     const cached = this.#scripts.get(msg.sha256, msg.code, msg.filePath)
@@ -110,6 +129,8 @@ export class InvocationRunner {
       this.#finish(inv, { ok: false, message: cached.error })
       return
     }
+    // The duration is the function's own time: compiling a script new to this host is not part of it.
+    inv.started = performance.now()
     try {
       // Evaluating the compiled form only creates the wrapper function; user code runs inside realm.run.
       const factory: unknown = cached.script.runInContext(prepared.realm.context)

@@ -16,12 +16,19 @@ function parseLimits (raw: string | undefined): HostLimits {
   }
 }
 
+/**
+ * Without a channel there is no parent to serve: exit. Any other error from process.send (a stack overflow when a
+ * log line is emitted at the stack limit) propagates to the caller, which drops that one message; exiting there
+ * would let user code end the host on purpose.
+ */
 function send (message: unknown): void {
-  try {
-    process.send?.(message)
-  } catch {
-    process.exit(0)
-  }
+  if (process.send === undefined || !process.connected) process.exit(0)
+  process.send(message)
+}
+
+/** No realm could be built: end with a failure code so the supervisor replaces this host and counts a crash. */
+function fatal (): void {
+  process.exit(70)
 }
 
 function isInvoke (m: Record<string, unknown>): m is Record<string, unknown> & InvokeMessage {
@@ -32,7 +39,7 @@ function isInvoke (m: Record<string, unknown>): m is Record<string, unknown> & I
     typeof c.timestamp === 'string' && typeof c.timeoutMs === 'number'
 }
 
-const runner = new InvocationRunner(parseLimits(process.argv[2]), send)
+const runner = new InvocationRunner(parseLimits(process.argv[2]), send, fatal)
 
 const handlers: Record<ParentMessage['type'], (m: Record<string, unknown>) => void> = {
   invoke (m) { if (isInvoke(m)) runner.invoke(m) },

@@ -38,6 +38,13 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
   const RESULT = 2
   const ERROR = 3
 
+  // Fail closed if the global reaches into the host: names missing from the realm's global must resolve to the
+  // realm's own intrinsics, never to the contextified host object's prototype (see realm.ts). (The global's
+  // `constructor` is the realm function of V8's global template, not Object: what matters is whose Function it is.)
+  if (getPrototypeOf(g.constructor) !== Function.prototype || g.hasOwnProperty !== Object.prototype.hasOwnProperty) {
+    throw new TypeError('sandbox realm: the global object resolves names on a host prototype')
+  }
+
   // ---- stack traces: only frames of the function's own files, never host paths -------------------------------
   let getFileName: ((this: unknown) => unknown) | undefined
   let callSiteToString: ((this: unknown) => unknown) | undefined
@@ -81,14 +88,36 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
   // code outlives its invocation: without timers in the sandbox these two are the remaining ways, so they go.
   delete g.FinalizationRegistry
   delete (Atomics as unknown as Record<string, unknown>).waitAsync
+  // The asynchronous WebAssembly compilers are a third: with wasm code generation off they still reject only on a
+  // later task of the host, after the invocation has been answered (and a handler awaiting them looks like one that
+  // never settles). They are replaced by functions that refuse at once, as the synchronous WebAssembly.Module does.
+  const wasm = g.WebAssembly as Record<string, unknown> | undefined
+  if (typeof wasm === 'object' && wasm !== null && typeof wasm.CompileError === 'function') {
+    const CompileError = wasm.CompileError as ErrorConstructor
+    const promiseReject = Promise.reject
+    const refusals: Record<string, () => Promise<never>> = {
+      compile () { return apply(promiseReject, RealmPromise, [new CompileError('WebAssembly.compile(): Wasm code generation disallowed by embedder')]) as Promise<never> },
+      instantiate () { return apply(promiseReject, RealmPromise, [new CompileError('WebAssembly.instantiate(): Wasm code generation disallowed by embedder')]) as Promise<never> },
+      compileStreaming () { return apply(promiseReject, RealmPromise, [new CompileError('WebAssembly.compileStreaming(): Wasm code generation disallowed by embedder')]) as Promise<never> },
+      instantiateStreaming () { return apply(promiseReject, RealmPromise, [new CompileError('WebAssembly.instantiateStreaming(): Wasm code generation disallowed by embedder')]) as Promise<never> }
+    }
+    const names = ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming']
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string
+      if (getOwnPropertyDescriptor(wasm, name) !== undefined) {
+        defineProperty(wasm, name, { value: refusals[name], writable: true, configurable: true, enumerable: false })
+      }
+    }
+  }
 
   return function install (emit: Emit): RealmRun {
-    // A host error thrown inside emit (stack overflow at the limit) must never reach user code: swallow it here.
-    function send (kind: number, text: string): boolean {
+    // A host error thrown inside emit (stack overflow at the limit) must never reach user code: it is dropped here,
+    // unbound, and the call reports `undefined` ("not delivered") instead of the host's true/false answer.
+    function send (kind: number, text: string): boolean | undefined {
       try {
         return emit(kind, text) === true
       } catch {
-        return false
+        return undefined
       }
     }
 
@@ -99,10 +128,12 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
         let line: string
         try {
           line = format(args)
-        } catch (err) {
+        } catch {
           line = '<unprintable value>'
         }
-        capturing = send(LOG, prefix + line)
+        // Only the host's own `false` (limit reached, invocation over) ends capture: a line lost to a failed emit
+        // at the stack limit is just that line, and logging resumes once the stack has unwound.
+        capturing = send(LOG, prefix + line) !== false
       }
     }
     const console = freeze({

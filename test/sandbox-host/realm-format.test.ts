@@ -4,7 +4,8 @@ import t from 'tap'
 import { createRealmFormatter } from '../../sandbox-host/realm-format.js'
 
 // The values are made inside a realm, as user code makes them, and formatted there; Node's util.format is the oracle.
-const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: false } })
+// A null-prototype contextified object, as sandbox-host/realm.ts makes them.
+const context = vm.createContext(Object.create(null) as object, { codeGeneration: { strings: false, wasm: false } })
 const format = vm.runInContext(`(${createRealmFormatter.toString()})()`, context) as (args: unknown[]) => string
 const cases = vm.runInContext(`[
   [{ a: 1, b: 'x' }], [[1, 2, 3]], [{ a: { b: { c: { d: 1 } } } }], [new Map([['a', 1]])], [new Set([1])],
