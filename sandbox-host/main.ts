@@ -6,6 +6,13 @@ import { InvocationRunner } from './invocation-runner.js'
  * writes to stdout or stderr, ignores the platform's signals (the parent stops it), and never dies of a user
  * error: errors of the realm surface in process handlers here and are dropped.
  */
+// A function at the stack limit can still catch a HOST RangeError: Node's own stack-formatting callback (host code
+// that runs when a realm error's `.stack` is first read) may overflow, and no realm code runs before it to intervene.
+// Through that error the host's intrinsics are reachable. Code generation is off in hosts (layer 2), but the host's
+// Error.prepareStackTrace would let one invocation's function format every later host error, other tenants'
+// invocations included: it is pinned here to "unset", so Node keeps its internal formatter.
+Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, configurable: false, enumerable: false })
+
 function parseLimits (raw: string | undefined): HostLimits {
   const parsed = JSON.parse(raw ?? '{}') as Partial<HostLimits>
   const num = (v: unknown, fallback: number): number => typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback
