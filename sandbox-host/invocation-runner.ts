@@ -9,6 +9,8 @@ export const NEVER_SETTLED = 'Function returned a promise that never settled'
 
 interface Invocation {
   id: string
+  /** The number the realm binds to this invocation's emits; never reused within a host. */
+  seq: number
   started: number
   /** false once the result is sent: anything the function left running is no longer heard. */
   open: boolean
@@ -17,23 +19,20 @@ interface Invocation {
   capturing: boolean
 }
 
-interface Prepared {
-  realm: Realm
-  /** The invocation this realm's emit answers to; set when the realm is used, never reused after. */
-  slot: { invocation: Invocation | undefined }
-}
-
 /**
- * Runs one invocation at a time, each in a realm of its own. A realm is prepared ahead, in idle time, so an
- * invocation only runs the cached script and the handler. Log limits are enforced here, on the host side, where
- * the user cannot tamper with the counters.
+ * Runs one invocation at a time in a locked-down realm that serves them one after another, each with a global
+ * object of its own (realm-lockdown.ts). After each invocation has drained, the realm's global is put back; a realm
+ * that cannot be is replaced. Log limits are enforced here, on the host side, where the user cannot tamper with the
+ * counters.
  */
 export class InvocationRunner {
-  readonly #scripts = new ScriptCache()
   readonly #limits: HostLimits
   readonly #send: (message: ChildMessage) => void
   readonly #fatal: () => void
-  #next: Prepared | undefined
+  readonly #scripts: ScriptCache
+  #realm: Realm | undefined
+  #current: Invocation | undefined
+  #seq = 0
   #busy = false
 
   /**
@@ -44,31 +43,28 @@ export class InvocationRunner {
     this.#limits = limits
     this.#send = send
     this.#fatal = fatal
-    this.#prepareNext()
+    this.#realm = this.#createRealm()
+    this.#scripts = new ScriptCache(this.#realm?.names ?? [])
   }
 
-  #prepareNext (): void {
+  #createRealm (): Realm | undefined {
     try {
-      this.#next = this.#prepare()
+      return createRealm(this.#emit)
     } catch {
-      this.#next = undefined
       this.#fatal()
+      return undefined
     }
   }
 
-  #prepare (): Prepared {
-    const slot: Prepared['slot'] = { invocation: undefined }
-    const emit: Emit = (kind, text) => {
-      // Called from realm code: check types without coercing anything, and never call back into the realm.
-      if (typeof kind !== 'number' || typeof text !== 'string') return false
-      const inv = slot.invocation
-      if (inv === undefined || !inv.open) return false
-      if (kind === EMIT_LOG) return this.#log(inv, text)
-      if (kind === EMIT_RESULT) this.#result(inv, text)
-      else if (kind === EMIT_ERROR) this.#finish(inv, { ok: false, message: text })
-      return false
-    }
-    return { realm: createRealm(emit), slot }
+  /** Called from realm code: check types without coercing anything, and never call back into the realm. */
+  readonly #emit: Emit = (kind, text, seq) => {
+    if (typeof kind !== 'number' || typeof text !== 'string' || typeof seq !== 'number') return false
+    const inv = this.#current
+    if (inv === undefined || inv.seq !== seq || !inv.open) return false
+    if (kind === EMIT_LOG) return this.#log(inv, text)
+    if (kind === EMIT_RESULT) this.#result(inv, text)
+    else if (kind === EMIT_ERROR) this.#finish(inv, { ok: false, message: text })
+    return false
   }
 
   #log (inv: Invocation, line: string): boolean {
@@ -102,24 +98,24 @@ export class InvocationRunner {
     this.#send(outcome.ok
       ? { type: 'result', id: inv.id, ok: true, result: outcome.result, duration }
       : { type: 'result', id: inv.id, ok: false, message: outcome.message, duration })
-    // Idle only after what the invocation left queued has run (the sandbox has no timers, so one turn drains it).
-    // The next realm is prepared right after, while the parent is still routing the next invocation here.
+    // Idle only after what the invocation left queued has run (the sandbox has no timers, so one turn drains it):
+    // from then on none of its code can run again, and the realm's global is put back for the next one.
     setImmediate(() => {
+      if (this.#current === inv) this.#current = undefined
+      if (this.#realm !== undefined && !this.#realm.restore()) this.#realm = this.#createRealm()
       this.#busy = false
       this.#send({ type: 'idle', id: inv.id })
-      this.#prepareNext()
     })
   }
 
   invoke (msg: InvokeMessage): void {
     if (this.#busy) return
     this.#busy = true
-    if (this.#next === undefined) this.#prepareNext()
-    const prepared = this.#next
-    this.#next = undefined
-    if (prepared === undefined) return
-    const inv: Invocation = { id: msg.id, started: performance.now(), open: true, lines: 0, bytes: 0, capturing: true }
-    prepared.slot.invocation = inv
+    const inv: Invocation = { id: msg.id, seq: ++this.#seq, started: performance.now(), open: true, lines: 0, bytes: 0, capturing: true }
+    this.#current = inv
+    const realm = this.#realm ?? this.#createRealm()
+    this.#realm = realm
+    if (realm === undefined) return
     const cached = this.#scripts.get(msg.sha256, msg.code, msg.filePath)
     if (cached === undefined) {
       this.#finish(inv, { ok: false, message: 'Error: Sandbox host does not hold the compiled code' })
@@ -129,14 +125,14 @@ export class InvocationRunner {
       this.#finish(inv, { ok: false, message: cached.error })
       return
     }
-    // The duration is the function's own time: compiling a script new to this host is not part of it.
-    inv.started = performance.now()
     try {
-      // Evaluating the compiled form only creates the wrapper function; user code runs inside realm.run.
-      const factory: unknown = cached.script.runInContext(prepared.realm.context)
-      prepared.realm.run(factory, msg.event, JSON.stringify(msg.context))
+      const outer = this.#scripts.outerIn(cached, realm.context)
+      // The duration is the function's own time: compiling a script new to this host is not part of it.
+      inv.started = performance.now()
+      realm.run(outer, msg.event, JSON.stringify(msg.context), inv.seq)
     } catch {
-      // realm.run catches everything user code throws; reaching here means the realm itself failed.
+      // realm.run catches everything user code throws; reaching here means the realm itself failed: replace it.
+      this.#realm = undefined
       this.#finish(inv, { ok: false, message: 'Error: Function could not be started' })
       return
     }

@@ -1,22 +1,42 @@
 /**
- * The code that runs INSIDE each fresh sandbox realm before the user's code. It captures the intrinsics it needs
- * while they are still pristine, then builds `console`, `context` and the invocation driver out of realm objects
- * only. The one host object it ever holds is `emit`, a strict host function that takes (number, string) and
- * returns a boolean; it is kept in this closure and never exposed, and every call to it is guarded so that a host
- * error (for instance a stack overflow raised inside it) is replaced by a realm value before user code can see it.
+ * The code that runs INSIDE a sandbox realm before any user code. It captures the intrinsics it needs while they
+ * are still pristine, locks the realm down (realm-lockdown.ts: frozen intrinsics, so one realm can serve a host's
+ * invocations one after another), then builds, for each invocation, a global object, `console` and `context` of its
+ * own out of realm objects only. The one host object it ever holds is `emit`, a strict host function that takes
+ * (number, string, number) and returns a boolean; it is kept in this closure and never exposed, and every call to it
+ * is guarded so that a host error (for instance a stack overflow raised inside it) is replaced by a realm value
+ * before user code can see it.
  *
  * Like realm-format.ts, these functions must stay self-contained: their source text is evaluated in the realm.
  */
+
+import type { RealmLockdown } from './realm-lockdown.js'
 
 /** emit kinds, shared with the host side (invocation-runner.ts). */
 export const EMIT_LOG = 1
 export const EMIT_RESULT = 2
 export const EMIT_ERROR = 3
 
-export type Emit = (kind: number, text: string) => boolean
-export type RealmRun = (factory: unknown, eventJson: string, contextJson: string) => void
+/** `seq` is the invocation's number, bound in the realm when it starts: what it emits can only be about itself. */
+export type Emit = (kind: number, text: string, seq: number) => boolean
+/**
+ * Runs one invocation: `outer` is the compiled script's value in this realm (script-cache.ts), a function that takes
+ * the invocation's global object and returns the function that takes the global bindings as parameters.
+ */
+export type RealmRun = (outer: unknown, eventJson: string, contextJson: string, seq: number) => void
 
-export function realmBootstrap (createFormatter: () => (args: unknown[]) => string): (emit: Emit) => RealmRun {
+export interface RealmApi {
+  run: RealmRun
+  /** After an invocation has drained: false when the realm's global could not be put back (replace the realm). */
+  restore: () => boolean
+  /** The parameter names the compiled wrapper must declare, in the order `run` passes their values. */
+  names: string[]
+}
+
+export function realmBootstrap (
+  createFormatter: (overridden: (getter: unknown) => unknown) => (args: unknown[]) => string,
+  lockdownRealm: () => RealmLockdown
+): (emit: Emit) => RealmApi {
   'use strict'
   const g = globalThis as unknown as Record<string, unknown>
   const apply = Reflect.apply
@@ -32,7 +52,9 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
   const RealmPromise = Promise
   const promiseThen = Promise.prototype.then
   const ErrorProto = Error.prototype
-  const format = createFormatter()
+  const ObjectProto = Object.prototype
+  const create = Object.create
+  const arraySlice = Array.prototype.slice
   // The emit kinds again, as literals: this body may not refer to the module's constants (see above).
   const LOG = 1
   const RESULT = 2
@@ -110,41 +132,40 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
     }
   }
 
-  return function install (emit: Emit): RealmRun {
-    // A host error thrown inside emit (stack overflow at the limit) must never reach user code: it is dropped here,
-    // unbound, and the call reports `undefined` ("not delivered") instead of the host's true/false answer.
-    function send (kind: number, text: string): boolean | undefined {
-      try {
-        return emit(kind, text) === true
-      } catch {
-        return undefined
-      }
-    }
+  // Last: everything above is part of what gets frozen. The formatter is built after, through the override
+  // accessors, so that it can still name the class of a built-in.
+  const lockdown = lockdownRealm()
+  const format = createFormatter(lockdown.overridden)
+  const globalDescriptors = lockdown.descriptors
+  const parameterValues = lockdown.values
 
-    let capturing = true
-    function logger (prefix: string) {
-      return function (...args: unknown[]): void {
-        if (!capturing) return
-        let line: string
-        try {
-          line = format(args)
-        } catch {
-          line = '<unprintable value>'
+  return function install (emit: Emit): RealmApi {
+    /** A console whose lines are this invocation's and no other's. */
+    function createConsole (send: (kind: number, text: string) => boolean | undefined): unknown {
+      let capturing = true
+      function logger (prefix: string) {
+        return function (...args: unknown[]): void {
+          if (!capturing) return
+          let line: string
+          try {
+            line = format(args)
+          } catch {
+            line = '<unprintable value>'
+          }
+          // Only the host's own `false` (limit reached, invocation over) ends capture: a line lost to a failed emit
+          // at the stack limit is just that line, and logging resumes once the stack has unwound.
+          capturing = send(LOG, prefix + line) !== false
         }
-        // Only the host's own `false` (limit reached, invocation over) ends capture: a line lost to a failed emit
-        // at the stack limit is just that line, and logging resumes once the stack has unwound.
-        capturing = send(LOG, prefix + line) !== false
       }
+      return freeze({
+        log: logger('[LOG] '),
+        info: logger('[INFO] '),
+        warn: logger('[WARN] '),
+        error: logger('[ERROR] '),
+        debug: logger('[DEBUG] '),
+        trace: logger('[LOG] ')
+      })
     }
-    const console = freeze({
-      log: logger('[LOG] '),
-      info: logger('[INFO] '),
-      warn: logger('[WARN] '),
-      error: logger('[ERROR] '),
-      debug: logger('[DEBUG] '),
-      trace: logger('[LOG] ')
-    })
-    defineProperty(g, 'console', { value: console, writable: true, configurable: true, enumerable: false })
 
     function describe (thrown: unknown): string {
       try {
@@ -180,7 +201,16 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
       return undefined
     }
 
-    return function run (factory: unknown, eventJson: string, contextJson: string): void {
+    function run (outer: unknown, eventJson: string, contextJson: string, seq: number): void {
+      // A host error thrown inside emit (stack overflow at the limit) must never reach user code: it is dropped here,
+      // unbound, and the call reports `undefined` ("not delivered") instead of the host's true/false answer.
+      const send = (kind: number, text: string): boolean | undefined => {
+        try {
+          return emit(kind, text, seq) === true
+        } catch {
+          return undefined
+        }
+      }
       let settled = false
       const fail = (thrown: unknown): void => {
         if (settled) return
@@ -209,6 +239,18 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
           timestamp: data.timestamp,
           getRemainingTimeInMillis: function getRemainingTimeInMillis (): number { return mathMax(0, deadline - dateNow()) }
         })
+        // The invocation's own global object: every global binding, as writable as usual, and nothing of any other
+        // invocation. Global names in the function's code resolve to it (`with`) or to the same values passed
+        // as parameters (fast, static lookups), see script-cache.ts.
+        const console = createConsole(send)
+        const scope = create(ObjectProto, globalDescriptors) as Record<string, unknown>
+        defineProperty(scope, 'globalThis', { value: scope, writable: true, configurable: true, enumerable: false })
+        defineProperty(scope, 'console', { value: console, writable: true, configurable: true, enumerable: false })
+        const parameters = apply(arraySlice, parameterValues, []) as unknown[]
+        parameters[0] = scope
+        parameters[1] = console
+        const withScope = apply(outer as (scope: unknown) => unknown, undefined, [scope])
+        const factory = apply(withScope as (...args: unknown[]) => unknown, undefined, parameters)
         const module = { exports: {} as unknown }
         apply(factory as (...args: unknown[]) => unknown, undefined, [module.exports, module])
         const handler = resolveHandler(module.exports)
@@ -221,5 +263,7 @@ export function realmBootstrap (createFormatter: () => (args: unknown[]) => stri
         fail(err)
       }
     }
+
+    return { run, restore: lockdown.restore, names: lockdown.names }
   }
 }

@@ -7,7 +7,7 @@
  * `createRealmFormatter` must stay self-contained: its source text (Function#toString) is run inside each context,
  * so it may not refer to anything outside its own body.
  */
-export function createRealmFormatter (): (args: unknown[]) => string {
+export function createRealmFormatter (overridden?: (getter: unknown) => unknown): (args: unknown[]) => string {
   'use strict'
   const ObjectKeys = Object.keys
   const getOwnPropertyNames = Object.getOwnPropertyNames
@@ -131,8 +131,10 @@ export function createRealmFormatter (): (args: unknown[]) => string {
     let p: unknown = obj
     for (let i = 0; i < 1000 && p !== null && p !== undefined; i++) {
       const desc = getOwnPropertyDescriptor(p, 'constructor')
-      if (desc !== undefined && typeof desc.value === 'function') {
-        const n = getOwnPropertyDescriptor(desc.value, 'name')
+      // A frozen built-in's `constructor` is an accessor after lockdown (realm-lockdown.ts): its value is asked for.
+      const ctor: unknown = desc === undefined ? undefined : desc.get !== undefined && overridden !== undefined ? overridden(desc.get) : desc.value
+      if (typeof ctor === 'function') {
+        const n = getOwnPropertyDescriptor(ctor, 'name')
         if (n !== undefined && typeof n.value === 'string' && n.value !== '') return n.value
       }
       p = getPrototypeOf(p)

@@ -17,7 +17,7 @@ t.test('every global is of the realm, and so is every name the global resolves t
   const host = new HostDriver(t)
   const foreign = await host.value(wrap(`exports.handler = () => {
     const foreign = []
-    const isForeign = (v) => (typeof v === 'object' || typeof v === 'function') && v !== null && !(v instanceof Object)
+    const isForeign = (v) => (typeof v === 'object' || typeof v === 'function') && v !== null && v !== Object.prototype && !(v instanceof Object)
     for (const k of Reflect.ownKeys(globalThis)) {
       const d = Object.getOwnPropertyDescriptor(globalThis, k)
       if (isForeign(d.value) || isForeign(d.get) || isForeign(d.set)) foreign.push(String(k))
