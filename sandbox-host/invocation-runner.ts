@@ -95,16 +95,15 @@ export class InvocationRunner {
     if (!inv.open) return
     inv.open = false
     const duration = performance.now() - inv.started
-    this.#send(outcome.ok
-      ? { type: 'result', id: inv.id, ok: true, result: outcome.result, duration }
-      : { type: 'result', id: inv.id, ok: false, message: outcome.message, duration })
-    // Idle only after what the invocation left queued has run (the sandbox has no timers, so one turn drains it):
-    // from then on none of its code can run again, and the realm's global is put back for the next one.
+    // Answered only after what the invocation left queued has run (the sandbox has no timers, so one turn drains
+    // it): from then on none of its code can run again, and the realm's global is put back for the next one.
     setImmediate(() => {
       if (this.#current === inv) this.#current = undefined
       if (this.#realm !== undefined && !this.#realm.restore()) this.#realm = this.#createRealm()
       this.#busy = false
-      this.#send({ type: 'idle', id: inv.id })
+      this.#send(outcome.ok
+        ? { type: 'result', id: inv.id, ok: true, result: outcome.result, duration }
+        : { type: 'result', id: inv.id, ok: false, message: outcome.message, duration })
     })
   }
 

@@ -59,6 +59,12 @@ export interface LogMessage {
   line: string
 }
 
+/**
+ * An invocation's outcome, sent once everything the invocation left queued has run (so it also says the host is
+ * idle: one message per invocation instead of two, and the parent can dispatch the next one as it answers this one).
+ * A function whose leftover work never drains is never answered and meets its deadline, as on AWS Lambda, which
+ * by default answers only once the event loop is empty.
+ */
 export interface ResultOkMessage {
   type: 'result'
   id: string
@@ -78,13 +84,7 @@ export interface ResultErrorMessage {
   duration: number
 }
 
-/** The child has drained everything the invocation left running and can take the next one. */
-export interface IdleMessage {
-  type: 'idle'
-  id: string
-}
-
-export type ChildMessage = ReadyMessage | LogMessage | ResultOkMessage | ResultErrorMessage | IdleMessage
+export type ChildMessage = ReadyMessage | LogMessage | ResultOkMessage | ResultErrorMessage
 
 /** How many compiled scripts a host keeps (LRU); the supervisor mirrors this exactly to know when to resend code. */
 export const SCRIPT_CACHE_SIZE = 256
@@ -112,8 +112,6 @@ export function parseChildMessage (raw: unknown): ChildMessage | null {
       return isStr(m.runtime, 32) ? { type: 'ready', runtime: m.runtime } : null
     case 'log':
       return isStr(m.id, 128) && isStr(m.line) ? { type: 'log', id: m.id, line: m.line } : null
-    case 'idle':
-      return isStr(m.id, 128) ? { type: 'idle', id: m.id } : null
     case 'result':
       if (!isStr(m.id, 128) || !isDuration(m.duration)) return null
       if (m.ok === true && isStr(m.result)) return { type: 'result', id: m.id, ok: true, result: m.result, duration: m.duration }

@@ -52,7 +52,6 @@ export function realmBootstrap (
   const RealmPromise = Promise
   const promiseThen = Promise.prototype.then
   const ErrorProto = Error.prototype
-  const ObjectProto = Object.prototype
   const create = Object.create
   const arraySlice = Array.prototype.slice
   // The emit kinds again, as literals: this body may not refer to the module's constants (see above).
@@ -136,7 +135,7 @@ export function realmBootstrap (
   // accessors, so that it can still name the class of a built-in.
   const lockdown = lockdownRealm()
   const format = createFormatter(lockdown.overridden)
-  const globalDescriptors = lockdown.descriptors
+  const sharedGlobal = lockdown.sharedGlobal
   const parameterValues = lockdown.values
 
   return function install (emit: Emit): RealmApi {
@@ -243,7 +242,7 @@ export function realmBootstrap (
         // invocation. Global names in the function's code resolve to it (`with`) or to the same values passed
         // as parameters (fast, static lookups), see script-cache.ts.
         const console = createConsole(send)
-        const scope = create(ObjectProto, globalDescriptors) as Record<string, unknown>
+        const scope = create(sharedGlobal) as Record<string, unknown>
         defineProperty(scope, 'globalThis', { value: scope, writable: true, configurable: true, enumerable: false })
         defineProperty(scope, 'console', { value: console, writable: true, configurable: true, enumerable: false })
         const parameters = apply(arraySlice, parameterValues, []) as unknown[]

@@ -30,8 +30,12 @@ export interface RealmLockdown {
   names: string[]
   /** The intrinsics' values, aligned with `names` from index 2 on (0 and 1 are per invocation). */
   values: unknown[]
-  /** Own-property descriptors of a fresh global object: every global binding, writable and configurable as usual. */
-  descriptors: PropertyDescriptorMap
+  /**
+   * The prototype of every invocation's global object: every global binding, frozen, as an accessor whose setter
+   * defines the binding on the invocation's global instead (so `globalThis.Math = ...` works as usual, for that
+   * invocation only). Creating an object on it costs ~0.3 µs; copying 60 bindings as own properties cost ~11 µs.
+   */
+  sharedGlobal: object
   /** Puts the real global back as lockdown left it; false when that is not possible (the realm must go). */
   restore: () => boolean
   /** The value behind an override accessor's getter (for the console formatter's class names); undefined otherwise. */
@@ -109,16 +113,10 @@ export function lockdownRealm (): RealmLockdown {
   }
 
   // ---- the override mistake ---------------------------------------------------------------------------------------
-  const OVERRIDABLE: PropertyKey[] = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'toJSON', 'name', 'message',
-    'then', 'catch', 'finally', 'push', 'concat', 'join', Symbol.iterator, Symbol.asyncIterator]
-  const accessors: unknown[] = []
-  const overrideValues = new RealmWeakMap<object, unknown>()
-  function enableOverride (owner: object, key: PropertyKey): void {
-    const desc = getOwnPropertyDescriptor(owner, key)
-    if (desc === undefined || !hasOwn(desc, 'value') || desc.writable !== true || desc.configurable !== true) return
-    const value = desc.value as unknown
+  /** A getter returning `value` and a setter that defines `key` on the object assigned to, never on `owner`. */
+  function overrideAccessors (owner: object, key: PropertyKey, value: unknown): { get: () => unknown, set: (next: unknown) => void } {
     // Methods, not function expressions: they have no `prototype` object, which would be one more thing to freeze.
-    const pair = {
+    return {
       get (): unknown { return value },
       set (this: unknown, next: unknown): void {
         if (this === owner) throw new TypeErrorCtor(`Cannot assign to read only property '${StringCtor(key)}' of a frozen built-in`)
@@ -127,6 +125,16 @@ export function lockdownRealm (): RealmLockdown {
         else defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true })
       }
     }
+  }
+  const OVERRIDABLE: PropertyKey[] = ['constructor', 'toString', 'toLocaleString', 'valueOf', 'toJSON', 'name', 'message',
+    'then', 'catch', 'finally', 'push', 'concat', 'join', Symbol.iterator, Symbol.asyncIterator]
+  const accessors: unknown[] = []
+  const overrideValues = new RealmWeakMap<object, unknown>()
+  function enableOverride (owner: object, key: PropertyKey): void {
+    const desc = getOwnPropertyDescriptor(owner, key)
+    if (desc === undefined || !hasOwn(desc, 'value') || desc.writable !== true || desc.configurable !== true) return
+    const value = desc.value as unknown
+    const pair = overrideAccessors(owner, key, value)
     defineProperty(owner, key, { get: pair.get, set: pair.set, enumerable: desc.enumerable === true, configurable: false })
     apply(weakMapSet, overrideValues, [pair.get, value])
     accessors.push(pair.get, pair.set)
@@ -147,7 +155,7 @@ export function lockdownRealm (): RealmLockdown {
 
   const names: string[] = ['globalThis', 'console']
   const values: unknown[] = [undefined, undefined]
-  const descriptors = create(null) as PropertyDescriptorMap
+  const sharedGlobal = create(Object.prototype) as object
   const NOT_PARAMETERS = ['undefined', 'NaN', 'Infinity', 'eval', 'globalThis', 'console']
   const IDENTIFIER = /^[A-Za-z_$][\w$]*$/
   for (let i = 0; i < globalKeys.length; i++) {
@@ -158,13 +166,14 @@ export function lockdownRealm (): RealmLockdown {
     // Node's interceptor defines a property with no `value` as undefined: the value is always given.
     defineProperty(g, key, { value: desc.value, writable: false, enumerable: desc.enumerable === true, configurable: false })
     if (key === 'globalThis' || key === 'console') continue
-    ;(descriptors as Record<PropertyKey, PropertyDescriptor>)[key] = freeze({ value: desc.value, writable: true, enumerable: desc.enumerable === true, configurable: true })
+    const pair = overrideAccessors(sharedGlobal, key, desc.value)
+    defineProperty(sharedGlobal, key, { get: freeze(pair.get), set: freeze(pair.set), enumerable: desc.enumerable === true, configurable: false })
     if (typeof key === 'string' && NOT_PARAMETERS.indexOf(key) < 0 && IDENTIFIER.test(key)) {
       names.push(key)
       values.push(desc.value)
     }
   }
-  freeze(descriptors)
+  freeze(sharedGlobal)
 
   // ---- after each invocation ---------------------------------------------------------------------------------------
   const baseKeys = new RealmSet<PropertyKey>(ownKeys(g))
@@ -193,5 +202,5 @@ export function lockdownRealm (): RealmLockdown {
     return (typeof getter === 'function') ? apply(weakMapGet, overrideValues, [getter]) : undefined
   }
 
-  return { names, values, descriptors, restore, overridden }
+  return { names, values, sharedGlobal, restore, overridden }
 }

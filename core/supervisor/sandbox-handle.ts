@@ -195,23 +195,19 @@ export class SandboxHandle {
         return
       }
       const duration = Math.min(m.duration, this.#elapsed())
-      if (!m.ok) {
-        this.#answer({ outcome: 'error', message: m.message, duration, logs: running.logs })
-        return
+      if (m.ok) {
+        if (Buffer.byteLength(m.result) > this.#opts.limits.maxResultBytes) return this.#violate('sent a result over the limit')
+        try {
+          JSON.parse(m.result)
+        } catch {
+          return this.#violate('sent a result that is not JSON')
+        }
       }
-      if (Buffer.byteLength(m.result) > this.#opts.limits.maxResultBytes) return this.#violate('sent a result over the limit')
-      try {
-        JSON.parse(m.result)
-      } catch {
-        return this.#violate('sent a result that is not JSON')
-      }
-      this.#answer({ outcome: 'success', result: m.result, duration, logs: running.logs })
-    },
-    idle: (m) => {
-      const running = this.#current(m.id)
-      if (running === undefined) return
-      if (!running.answered) return this.#violate('went idle without a result')
+      // The host sends its result once the invocation has drained: it is idle from here on.
       clearTimeout(running.deadline)
+      this.#answer(m.ok
+        ? { outcome: 'success', result: m.result, duration, logs: running.logs }
+        : { outcome: 'error', message: m.message, duration, logs: running.logs })
       this.#running = undefined
       this.state = 'idle'
       this.#hooks.idle(this)

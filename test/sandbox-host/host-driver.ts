@@ -120,12 +120,11 @@ export class HostDriver {
     return id
   }
 
-  /** One whole invocation: its result, then its idle, then the logs it produced (in order). */
+  /** One whole invocation: its result (sent once it has drained) and the logs it produced (in order). */
   async invoke (code: string, opts: InvokeOptions = {}): Promise<Run> {
     await this.ready()
     const id = this.start(code, opts)
     const result = await this.next((m) => m.type === 'result' && m.id === id) as Result
-    await this.next((m) => m.type === 'idle' && m.id === id)
     return { result, logs: this.takeLogs(id) }
   }
 

@@ -15,11 +15,12 @@ t.test('globals written any way a function can are its own: visible to itself, g
     this.viaSloppyThis = 'A'
     globalThis.viaGlobalThis = 'A'
     Object.defineProperty(globalThis, 'defined', { value: 'A', configurable: false })
-    return [implicitGlobal, this.viaSloppyThis, viaGlobalThis, defined, typeof globalThis.Math, globalThis.globalThis === globalThis]`))
-  t.same(writer, ['A', 'A', 'A', 'A', 'object', true], 'the writer reads back what it wrote, by bare name too')
+    globalThis.JSON = 'replaced'
+    return [implicitGlobal, this.viaSloppyThis, viaGlobalThis, defined, typeof globalThis.Math, globalThis.globalThis === globalThis, globalThis.JSON]`))
+  t.same(writer, ['A', 'A', 'A', 'A', 'object', true, 'replaced'], 'the writer reads back what it wrote, by bare name too')
   const reader = await host.value(sloppy(`
-    return [typeof implicitGlobal, typeof this.implicitGlobal, typeof this.viaSloppyThis, typeof viaGlobalThis, typeof defined]`))
-  t.same(reader, ['undefined', 'undefined', 'undefined', 'undefined', 'undefined'])
+    return [typeof implicitGlobal, typeof this.implicitGlobal, typeof this.viaSloppyThis, typeof viaGlobalThis, typeof defined, typeof globalThis.JSON.parse]`))
+  t.same(reader, ['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'function'])
 })
 
 t.test('a global the realm cannot take back (non-configurable on the real global) makes the host replace the realm', async t => {

@@ -22,7 +22,10 @@ t.test('every global is of the realm, and so is every name the global resolves t
       const d = Object.getOwnPropertyDescriptor(globalThis, k)
       if (isForeign(d.value) || isForeign(d.get) || isForeign(d.set)) foreign.push(String(k))
     }
-    for (let p = globalThis; p !== null; p = Object.getPrototypeOf(p)) if (p !== Object.prototype && isForeign(p)) foreign.push('prototype chain')
+    for (let p = globalThis; p !== null; p = Object.getPrototypeOf(p)) {
+      if (p !== Object.prototype && isForeign(p)) foreign.push('prototype chain')
+      for (const k of Reflect.ownKeys(p)) if (isForeign(globalThis[k])) foreign.push('through the chain: ' + String(k))
+    }
     for (const n of Object.getOwnPropertyNames(Object.prototype)) if (isForeign(globalThis[n])) foreign.push(n)
     if (isForeign(this)) foreign.push('this')
     return foreign
