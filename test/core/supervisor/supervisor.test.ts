@@ -61,6 +61,17 @@ t.test('a host serves one project for its whole life (tenant affinity)', async t
   t.ok(s.stats().restartsByReason.recycle > 0, 'hosts of other projects were retired to make room')
 })
 
+t.test('the spare taken by a new project is replaced after its invocation is answered, not during it', async t => {
+  const s = supervisor({ poolSize: 2, spares: 1 })
+  await s.start()
+  t.equal(s.hostPids().length, 1, 'one warm spare at start')
+  const out = await s.run(request('fresh', ECHO, { n: 1 }))
+  t.equal(out.outcome, 'success')
+  // Forking blocks the front's event loop (page tables of the whole process); the answer came first.
+  t.same(s.hostPids().map((h) => h.projectId), ['fresh'], 'no fork yet when the answer arrived')
+  t.ok(await eventually(async () => s.hostPids().filter((h) => h.projectId === null && h.state === 'idle').length === 1), 'a new spare follows')
+})
+
 t.test('code is sent once per host: the cached script is what runs for the same sha256', async t => {
   const s = supervisor({ poolSize: 1 })
   await s.start()
