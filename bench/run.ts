@@ -4,7 +4,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { dropRedisPrefix, dropSchema } from '../test/helpers/backends.js'
+import { dropRedisPrefix, dropSchema } from '../test/helpers/backend-cleanup.js'
 
 /**
  * `npm run bench`: the real service (embedded store, or PostgreSQL/Redis when their URLs are set) against a bare
