@@ -1,5 +1,6 @@
+# Node 22: the current LTS line (20 reached end of life in April 2026). Functions deployed here report runtime "node22".
 # Build stage: dev dependencies, TypeScript compile (npm ci runs `prepare` → tsc).
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY core ./core
@@ -11,7 +12,7 @@ COPY bench ./bench
 RUN npm ci && npm prune --omit=dev
 
 # Run stage: production dependencies and compiled output only, as the unprivileged `node` user.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app

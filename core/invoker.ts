@@ -59,14 +59,16 @@ export class Invoker {
 
   /**
    * Invokes with `event` as JSON text (already checked to parse). Throws ServiceErrors for answers that are not an
-   * execution (404, 403, 503); returns the response for everything that reached a sandbox host.
+   * execution (404, 403, 503); returns the response for everything that reached a sandbox host. `requestId` ties
+   * the invocation's log lines to the HTTP request (X-Request-Id); `signal` frees a queued place when the client goes.
    */
-  async invoke (projectId: string, functionName: string, event: string, signal?: AbortSignal): Promise<InvocationResponse> {
+  async invoke (projectId: string, functionName: string, event: string, opts: { signal?: AbortSignal, requestId?: string } = {}): Promise<InvocationResponse> {
+    const { signal, requestId } = opts
     const fn = await this.resolve(projectId, functionName)
     if (fn === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
     if (!fn.isActive) throw createError('FN_ERR_FUNCTION_DISABLED')
     const invocationId = randomUUID()
-    const log = this.#log.child({ projectId, functionName, invocationId })
+    const log = this.#log.child(requestId === undefined ? { projectId, functionName, invocationId } : { requestId, projectId, functionName, invocationId })
     log.info(`Function invocation: ${projectId}/${functionName}`)
     let outcome: InvocationOutcome
     try {
@@ -83,7 +85,7 @@ export class Invoker {
     } catch (err) {
       if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {
         this.#metrics.invocation(projectId, functionName, 'rejected')
-        log.warn(`Function rejected: ${projectId}/${functionName}`, { reason: (err as Error).message })
+        log.warn(`Function rejected: ${projectId}/${functionName}`, { outcome: 'rejected', reason: (err as Error).message })
       }
       if (hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) throw createError('FN_ERR_OVERLOADED', { message: 'no sandbox host can start', headers: { 'Retry-After': '5' }, cause: err })
       throw err
@@ -95,7 +97,7 @@ export class Invoker {
     if (outcome.outcome === 'success') {
       this.totals.successful++
       this.#metrics.invocation(projectId, functionName, 'success', outcome.duration)
-      log.info(`Function succeeded: ${projectId}/${functionName} (${duration}ms)`)
+      log.info(`Function succeeded: ${projectId}/${functionName} (${duration}ms)`, { duration, outcome: 'success' })
       return {
         statusCode: 200,
         body: `{"success":true,"result":${outcome.result},"duration":${duration},"logs":${logs},"invocationId":${id}}`
@@ -117,8 +119,9 @@ export class Invoker {
       default:
         message = outcome.message
     }
-    this.#metrics.invocation(projectId, functionName, outcome.outcome === 'timeout' ? 'timeout' : 'error', outcome.duration)
-    log.warn(`Function failed: ${projectId}/${functionName} (${duration}ms)`, { outcome: outcome.outcome, message })
+    const counted = outcome.outcome === 'timeout' ? 'timeout' : 'error'
+    this.#metrics.invocation(projectId, functionName, counted, outcome.duration)
+    log.warn(`Function failed: ${projectId}/${functionName} (${duration}ms)`, { duration, outcome: counted, reason: outcome.outcome, message })
     return {
       statusCode,
       body: `{"error":${JSON.stringify(error)},"message":${JSON.stringify(message)},"logs":${logs},"invocationId":${id}}`

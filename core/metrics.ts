@@ -61,6 +61,11 @@ export class Metrics {
     this.#cache.inc({ result: 'miss' }, 0)
     this.#http = new Counter({ name: 'functions_http_requests_total', help: 'HTTP requests by route pattern, method and status.', labelNames: ['route', 'method', 'status'], registers })
     collectDefaultMetrics({ register: this.registry })
+    // Gauges named like counters: `promtool check metrics` rejects them, and each is only the sum of its labelled
+    // twin without the suffix (nodejs_active_handles{type=...}), which stays.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name)
+    }
   }
 
   invocation (projectId: string, functionName: string, outcome: Outcome, durationMs?: number): void {

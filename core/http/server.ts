@@ -43,7 +43,9 @@ export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
   opsRoutes(table, deps)
 
   const server = http.createServer((req, res) => {
-    res.setHeader('X-Request-Id', requestIdFor(req))
+    const requestId = requestIdFor(req)
+    ;(req as Request).requestId = requestId
+    res.setHeader('X-Request-Id', requestId)
     if (deps.state.draining) res.setHeader('Connection', 'close')
     app.handler(req as never, res, undefined as never)
   })

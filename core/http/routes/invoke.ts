@@ -22,7 +22,7 @@ export function invokeRoutes (routes: RouteTable, deps: RouteDeps): void {
     const onClose = (): void => { if (!res.writableFinished) abort.abort() }
     res.once('close', onClose)
     try {
-      const { statusCode, body } = await invoker.invoke(projectId, functionName, event, abort.signal)
+      const { statusCode, body } = await invoker.invoke(projectId, functionName, event, { signal: abort.signal, requestId: req.requestId })
       sendRawJson(res, statusCode, body)
     } finally {
       res.off('close', onClose)

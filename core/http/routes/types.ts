@@ -7,6 +7,8 @@ import type { TokenCheck } from '../auth.js'
 import type { BodyValidators } from '../validate.js'
 
 export interface Request extends IncomingMessage {
+  /** The X-Request-Id of this request (echoed or generated), set by the server before routing. */
+  requestId: string
   params: Record<string, string | undefined>
   query: Record<string, string | string[] | undefined>
   path: string
