@@ -13,6 +13,7 @@ import { Invoker } from './invoker.js'
 import type { Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { createPluginHost } from './plugin-loader.js'
+import { FunctionRouter } from './sites/function-router.js'
 import { chooseHostLaunch } from './supervisor/host-launch.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
@@ -87,6 +88,7 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
   const counter = new InvocationCounter(registry, log, config.countFlushMs, { discard: registry.kind === 'remote' })
   const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log })
   const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics })
+  const router = new FunctionRouter({ registry, cache, ttlMs: config.codeCacheTtlMs })
   const state = { draining: false }
 
   const health = async (): Promise<{ statusCode: number, body: Record<string, unknown> }> => {
@@ -128,7 +130,7 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     invoke: bearerCheck(config.invokeToken, config.invokeToken === undefined ? undefined : config.adminToken),
     metrics: bearerCheck(config.metricsToken)
   }
-  const server = createHttpServer({ config, invoker, functions, metrics, validators: createBodyValidators(config), auth, state, health }, log)
+  const server = createHttpServer({ config, invoker, router, functions, metrics, validators: createBodyValidators(config), auth, state, health }, log)
 
   let closing: Promise<void> | undefined
   return {

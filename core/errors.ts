@@ -29,6 +29,8 @@ export const ERRORS = {
   FN_ERR_FUNCTION_NOT_FOUND: spec('FN_ERR_FUNCTION_NOT_FOUND', 'Function not found', 404),
   FN_ERR_FUNCTION_DISABLED: spec('FN_ERR_FUNCTION_DISABLED', 'Function is disabled', 403),
   FN_ERR_FUNCTION_EXISTS: spec('FN_ERR_FUNCTION_EXISTS', 'Function already exists', 409),
+  // Another function's file_path already claims the route; API.md's 409 sentence, with a message naming it.
+  FN_ERR_ROUTE_CONFLICT: spec('FN_ERR_ROUTE_CONFLICT', 'Function already exists', 409),
   FN_ERR_INVALID_PROJECT_ID: spec('FN_ERR_INVALID_PROJECT_ID', 'Invalid project id', 400),
   FN_ERR_INVALID_FUNCTION_NAME: spec('FN_ERR_INVALID_FUNCTION_NAME', 'Invalid function name', 400),
   FN_ERR_BODY_INVALID_JSON: spec('FN_ERR_BODY_INVALID_JSON', 'Invalid JSON body', 400),
@@ -52,14 +54,16 @@ export const ERRORS = {
   FN_ERR_DEC_MISSING: spec('FN_ERR_DEC_MISSING', 'Decoration missing', 500),
   FN_ERR_DEC_AFTER_START: spec('FN_ERR_DEC_AFTER_START', 'Decoration after start', 500),
   FN_ERR_SANDBOX_PROTOCOL: spec('FN_ERR_SANDBOX_PROTOCOL', 'Sandbox protocol violation', 500),
-  FN_ERR_SANDBOX_UNAVAILABLE: spec('FN_ERR_SANDBOX_UNAVAILABLE', 'No sandbox host available', 503)
+  FN_ERR_SANDBOX_UNAVAILABLE: spec('FN_ERR_SANDBOX_UNAVAILABLE', 'No sandbox host available', 503),
+  // A result its caller cannot use (a site function's invalid HTTP response): the invoker answers an execution error.
+  FN_ERR_RESULT_INVALID: spec('FN_ERR_RESULT_INVALID', 'Invalid function result', 500)
 } as const
 
 export type ErrorCode = keyof typeof ERRORS
 
 /** Client-facing codes: their sentences must appear in shared/API.md (checked by a test). */
 export const CONTRACT_CODES: readonly ErrorCode[] = [
-  'FN_ERR_NOT_FOUND', 'FN_ERR_FUNCTION_NOT_FOUND', 'FN_ERR_FUNCTION_DISABLED', 'FN_ERR_FUNCTION_EXISTS',
+  'FN_ERR_NOT_FOUND', 'FN_ERR_FUNCTION_NOT_FOUND', 'FN_ERR_FUNCTION_DISABLED', 'FN_ERR_FUNCTION_EXISTS', 'FN_ERR_ROUTE_CONFLICT',
   'FN_ERR_INVALID_PROJECT_ID', 'FN_ERR_INVALID_FUNCTION_NAME', 'FN_ERR_BODY_INVALID_JSON', 'FN_ERR_BODY_TOO_LARGE',
   'FN_ERR_INVALID_REQUEST', 'FN_ERR_INVALID_CODE', 'FN_ERR_UNAUTHORIZED', 'FN_ERR_INTERNAL',
   'FN_ERR_EXECUTION_FAILED', 'FN_ERR_EXECUTION_TIMEOUT', 'FN_ERR_OVERLOADED', 'FN_ERR_SHUTTING_DOWN',

@@ -5,6 +5,7 @@ import { createError } from './errors.js'
 import type { DeployBody, ManagePatchBody } from './http/validate.js'
 import type { InvocationCounter } from './invocation-counter.js'
 import type { Metrics } from './metrics.js'
+import { parseRoute } from './sites/route-pattern.js'
 
 /** "node<major>" of the Node.js that runs the sandbox hosts: the only runtime this service can provide. */
 export const RUNTIME = `node${process.versions.node.split('.')[0] ?? ''}`
@@ -63,13 +64,14 @@ export class FunctionService {
 
   /** A deploy body as the registry stores it, with the defaults of API.md; compiles (cheap checks first). */
   async #deployInput (projectId: string, functionName: string, body: DeployBody): Promise<FunctionInput> {
-    const filePath = body.file_path ?? `api/${functionName}.js`
+    const filePath = checkRoute(body.file_path ?? `api/${functionName}.js`)
     const runtime = this.#runtime(body.runtime)
     const code = await this.#compile(body.code, filePath)
     return { projectId, functionName, filePath, runtime, timeoutMs: body.timeout_ms ?? this.#config.functionTimeoutMs, isActive: body.is_active ?? true, code }
   }
 
   async patch (projectId: string, functionName: string, body: ManagePatchBody): Promise<FunctionRecord> {
+    if (body.file_path !== undefined) checkRoute(body.file_path)
     let code: FunctionCode | undefined
     if (body.code !== undefined) {
       // The file path decides the source language, so a code change compiles under the path it will have.
@@ -117,4 +119,14 @@ export class FunctionService {
     const pending = this.#counter.pendingFor(record.project_id, record.function_name)
     return pending === 0 ? record : { ...record, invocation_count: record.invocation_count + pending }
   }
+}
+
+/**
+ * Every file path is a site route (core/sites/route-pattern.ts): one that cannot be (`api/[id.js`, a catch-all
+ * that is not last) is refused at deploy rather than deployed unreachable.
+ */
+function checkRoute (filePath: string): string {
+  const parsed = parseRoute(filePath)
+  if (!parsed.ok) throw createError('FN_ERR_INVALID_REQUEST', { message: `file_path "${filePath}" is not a site route: ${parsed.reason}` })
+  return filePath
 }

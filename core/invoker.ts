@@ -14,6 +14,26 @@ export interface InvocationResponse {
   body: string
 }
 
+/** A successful run, for the caller to shape: the result as JSON text (checked by the supervisor). */
+export interface InvocationSuccess {
+  result: string
+  /** ms, rounded to µs. */
+  duration: number
+  logs: string[]
+  invocationId: string
+}
+
+/** What run() answers: the caller's value for a success, or the API's error response for a failed execution. */
+export type Invocation<T> = { ok: true, value: T } | { ok: false, response: InvocationResponse }
+
+/** The invocation route's success body; the result is spliced in without being parsed and re-serialised. */
+function apiSuccess (s: InvocationSuccess): InvocationResponse {
+  return {
+    statusCode: 200,
+    body: `{"success":true,"result":${s.result},"duration":${s.duration},"logs":${JSON.stringify(s.logs)},"invocationId":${JSON.stringify(s.invocationId)}}`
+  }
+}
+
 /** Totals for /health; successful + failed = total by construction. */
 export interface InvocationTotals {
   successful: number
@@ -63,6 +83,17 @@ export class Invoker {
    * the invocation's log lines to the HTTP request (X-Request-Id); `signal` frees a queued place when the client goes.
    */
   async invoke (projectId: string, functionName: string, event: string, opts: { signal?: AbortSignal, requestId?: string } = {}): Promise<InvocationResponse> {
+    const answer = await this.run(projectId, functionName, event, opts, apiSuccess)
+    return answer.ok ? answer.value : answer.response
+  }
+
+  /**
+   * invoke() with the success shaped by `onSuccess` (the site route turns results into HTTP responses). When
+   * `onSuccess` throws FN_ERR_RESULT_INVALID, the invocation is an execution error with that message, answered,
+   * counted and logged as one.
+   */
+  async run<T> (projectId: string, functionName: string, event: string, opts: { signal?: AbortSignal, requestId?: string },
+    onSuccess: (success: InvocationSuccess) => T): Promise<Invocation<T>> {
     const { signal, requestId } = opts
     const fn = await this.resolve(projectId, functionName)
     if (fn === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
@@ -92,15 +123,19 @@ export class Invoker {
     }
     this.#counter.add(projectId, functionName)
     const duration = Math.round(outcome.duration * 1000) / 1000
-    const logs = JSON.stringify(outcome.logs)
-    const id = JSON.stringify(invocationId)
     if (outcome.outcome === 'success') {
-      this.totals.successful++
-      this.#metrics.invocation(projectId, functionName, 'success', outcome.duration)
-      log.info(`Function succeeded: ${projectId}/${functionName} (${duration}ms)`, { duration, outcome: 'success' })
-      return {
-        statusCode: 200,
-        body: `{"success":true,"result":${outcome.result},"duration":${duration},"logs":${logs},"invocationId":${id}}`
+      let value: T | undefined
+      try {
+        value = onSuccess({ result: outcome.result, duration, logs: outcome.logs, invocationId })
+      } catch (err) {
+        if (!hasCode(err, 'FN_ERR_RESULT_INVALID')) throw err
+        outcome = { outcome: 'error', message: (err as { detail?: string }).detail ?? (err as Error).message, duration: outcome.duration, logs: outcome.logs }
+      }
+      if (outcome.outcome === 'success') {
+        this.totals.successful++
+        this.#metrics.invocation(projectId, functionName, 'success', outcome.duration)
+        log.info(`Function succeeded: ${projectId}/${functionName} (${duration}ms)`, { duration, outcome: 'success' })
+        return { ok: true, value: value as T }
       }
     }
     this.totals.failed++
@@ -123,8 +158,11 @@ export class Invoker {
     this.#metrics.invocation(projectId, functionName, counted, outcome.duration)
     log.warn(`Function failed: ${projectId}/${functionName} (${duration}ms)`, { duration, outcome: counted, reason: outcome.outcome, message })
     return {
-      statusCode,
-      body: `{"error":${JSON.stringify(error)},"message":${JSON.stringify(message)},"logs":${logs},"invocationId":${id}}`
+      ok: false,
+      response: {
+        statusCode,
+        body: `{"error":${JSON.stringify(error)},"message":${JSON.stringify(message)},"logs":${JSON.stringify(outcome.logs)},"invocationId":${JSON.stringify(invocationId)}}`
+      }
     }
   }
 }

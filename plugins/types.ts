@@ -95,7 +95,14 @@ export interface FunctionCache {
   get (projectId: string, functionName: string): Promise<RunnableFunction | undefined>
   fillToken (projectId: string, functionName: string): Promise<string>
   set (projectId: string, functionName: string, fn: RunnableFunction, token: string): Promise<void>
+  /** Drops the entry and moves the project's route generation: any write may change the project's site routes. */
   invalidate (projectId: string, functionName: string): Promise<void>
+  /**
+   * The project's route generation: a value that changes (on every instance sharing the cache) with every
+   * invalidate() of one of its functions, so a route table built after reading it is current while it still reads
+   * the same. undefined when the cache cannot tell (Redis down): the caller builds the table from storage.
+   */
+  routeGeneration (projectId: string): Promise<string | undefined>
 }
 
 /** Filled by plugins through declaration merging. */

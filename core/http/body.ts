@@ -5,7 +5,12 @@ import { createError } from '../errors.js'
  * Reads the request body as UTF-8 text, refusing more than `limit` bytes with FN_ERR_BODY_TOO_LARGE (as soon as
  * Content-Length or the bytes received pass it, without buffering the rest).
  */
-export function readBody (req: IncomingMessage, limit: number): Promise<string> {
+export async function readBody (req: IncomingMessage, limit: number): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString('utf8')
+}
+
+/** readBody's bytes, untouched (site functions receive binary bodies). */
+export function readBodyBytes (req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(createError('FN_ERR_BODY_TOO_LARGE', { message: `the body is over ${limit} bytes` }))
@@ -14,12 +19,12 @@ export function readBody (req: IncomingMessage, limit: number): Promise<string> 
     const chunks: Buffer[] = []
     let size = 0
     let done = false
-    const finish = (err: Error | null, text?: string): void => {
+    const finish = (err: Error | null, bytes?: Buffer): void => {
       if (done) return
       done = true
       req.off('data', onData)
       if (err !== null) reject(err)
-      else resolve(text ?? '')
+      else resolve(bytes ?? Buffer.alloc(0))
     }
     const onData = (chunk: Buffer): void => {
       size += chunk.length
@@ -33,7 +38,7 @@ export function readBody (req: IncomingMessage, limit: number): Promise<string> 
     }
     req.on('data', onData)
     req.once('end', () => {
-      finish(null, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'))
+      finish(null, chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size))
     })
     req.once('error', (err) => { finish(err) })
   })

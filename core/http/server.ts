@@ -7,6 +7,7 @@ import { invokeRoutes } from './routes/invoke.js'
 import { manageRoutes } from './routes/manage.js'
 import { metadataRoutes } from './routes/metadata.js'
 import { opsRoutes } from './routes/ops.js'
+import { siteRoutes } from './routes/sites.js'
 import type { Handler, Request, RouteDeps } from './routes/types.js'
 import { sendError } from './send.js'
 
@@ -32,7 +33,8 @@ export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
           if (isServiceError(err) && err.statusCode === 413) res.setHeader('Connection', 'close')
           sendError(res, err)
         }
-        deps.metrics.httpRequest(pattern, method, res.statusCode)
+        // '' is Polka's any-method route (the site routes): count the method the request used.
+        deps.metrics.httpRequest(pattern, method === '' ? (req.method ?? 'UNKNOWN') : method, res.statusCode)
       }
       app.add(method as 'GET', pattern, wrapped as unknown as Middleware)
     }
@@ -41,6 +43,7 @@ export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
   metadataRoutes(table, deps)
   manageRoutes(table, deps)
   opsRoutes(table, deps)
+  siteRoutes(table, deps)
 
   const server = http.createServer((req, res) => {
     const requestId = requestIdFor(req)

@@ -25,6 +25,8 @@ export function createMemoryFunctionCache (opts: { ttlMs: number, sweepIntervalM
   const key = (projectId: string, functionName: string): string => `${projectId}:${functionName}`
   // Bumped by every invalidation; a fill carries the generation it saw before its storage read.
   const generations = new Map<string, number>()
+  // Per project, moved by every invalidation of one of its functions (site route tables are keyed on it).
+  const routeGenerations = new Map<string, number>()
   let nextGeneration = 1
   return {
     kind: 'memory',
@@ -38,8 +40,10 @@ export function createMemoryFunctionCache (opts: { ttlMs: number, sweepIntervalM
     async invalidate (projectId, functionName) {
       const k = key(projectId, functionName)
       generations.set(k, nextGeneration++)
+      routeGenerations.set(projectId, nextGeneration++)
       await keyv.delete(k)
     },
+    routeGeneration: async (projectId) => String(routeGenerations.get(projectId) ?? 0),
     size: () => store.size,
     close: () => { clearInterval(sweep) }
   }

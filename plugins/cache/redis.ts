@@ -54,6 +54,9 @@ export function createRedisFunctionCache (opts: { url: string, prefix: string, t
   }
   keyv.on('error', () => {})
   const metaKey = (projectId: string, functionName: string): string => `${projectId}:${functionName}`
+  // A project's site route generation lives at `gen:routes/{projectId}`: "/" cannot occur in a project id or a
+  // function name, so it never meets a function's key.
+  const routesKey = (projectId: string): string => `routes/${projectId}`
   // An invalidation that failed while Redis was down is replayed until it lands: otherwise an entry cached before
   // the outage would outlive a write made during it until its TTL.
   const pending = new Set<string>()
@@ -109,14 +112,28 @@ export function createRedisFunctionCache (opts: { url: string, prefix: string, t
     },
     // A fresh random generation (not a counter: two writers incrementing a read value could write the same one).
     async invalidate (projectId, functionName) {
-      const key = metaKey(projectId, functionName)
+      const keys = [metaKey(projectId, functionName), routesKey(projectId)]
       try {
-        await invalidateKey(key)
-        pending.delete(key)
+        for (const key of keys) {
+          await invalidateKey(key)
+          pending.delete(key)
+        }
         ok()
       } catch (err) {
-        pending.add(key)
+        for (const key of keys) pending.add(key)
         failed(err)
+      }
+    },
+    async routeGeneration (projectId) {
+      const key = routesKey(projectId)
+      // Until its invalidation has landed, another instance may hold a table older than the last write.
+      if (pending.has(key)) return undefined
+      try {
+        const generation = (await within(keyv.get<string>(`gen:${key}`), OP_TIMEOUT_MS)) ?? '0'
+        ok()
+        return generation
+      } catch (err) {
+        return failed(err)
       }
     },
     async close () {

@@ -30,6 +30,29 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX functions_project_id ON functions (project_id);
     `
+  },
+  {
+    version: 2,
+    name: 'site routes',
+    // route_key is core/sites/route-pattern.ts's key of file_path; the unique index is what stops two deploys on two
+    // instances from both claiming one route. Rows already there are keyed by the same rules in SQL; where two
+    // claim one route, the oldest keeps it (the router prefers the oldest too) and the other is left unrouted.
+    sql: String.raw`
+      ALTER TABLE functions ADD COLUMN route_key text;
+      UPDATE functions AS f SET route_key = k.route_key
+      FROM (
+        SELECT id, route_key, row_number() OVER (PARTITION BY project_id, route_key ORDER BY created_at, id) AS n
+        FROM (
+          SELECT id, project_id, created_at,
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(file_path,
+              '\.(js|mjs|cjs|ts)$', ''), '(^|/)index$', ''), '\[\.\.\.[A-Za-z0-9_-]+\]', '[...]', 'g'), '\[[A-Za-z0-9_-]+\]', '[]', 'g') AS route_key
+          FROM functions
+          WHERE file_path ~ '^(([A-Za-z0-9_.-]+|\[[A-Za-z0-9_-]+\])/)*([A-Za-z0-9_.-]+|\[[A-Za-z0-9_-]+\]|\[\.\.\.[A-Za-z0-9_-]+\](/index)?)\.(js|mjs|cjs|ts)$'
+        ) AS keyed
+      ) AS k
+      WHERE f.id = k.id AND k.n = 1;
+      CREATE UNIQUE INDEX functions_project_route ON functions (project_id, route_key);
+    `
   }
 ]
 

@@ -1,4 +1,5 @@
-import { createError, isServiceError } from '../../core/errors.js'
+import { createError, hasCode, isServiceError } from '../../core/errors.js'
+import { parseRoute, routeKeyOf } from '../../core/sites/route-pattern.js'
 import type { FunctionInput, FunctionPatch, FunctionRecord, FunctionRegistry, InvocationCount, RunnableFunction } from '../types.js'
 import { newFunctionId } from './function-id.js'
 import type { SqlClient } from './sql-client.js'
@@ -26,6 +27,12 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 function isUnavailable (err: unknown): boolean {
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' && (CONNECTION_CODES.has(code) || code.startsWith('08'))
+}
+
+/** The unique index of migration 2: another function of the project already claims the route. */
+function isRouteConflict (err: unknown): boolean {
+  const e = err as { code?: unknown, constraint?: unknown, constraint_name?: unknown }
+  return e.code === '23505' && (e.constraint === 'functions_project_route' || e.constraint_name === 'functions_project_route')
 }
 
 function toIso (value: Date | string): string {
@@ -63,6 +70,7 @@ export class SqlFunctionRegistry implements FunctionRegistry {
       return await this.#db.query<T>(text, params)
     } catch (err) {
       if (isServiceError(err)) throw err
+      if (isRouteConflict(err)) throw createError('FN_ERR_ROUTE_CONFLICT', { cause: err })
       if (isUnavailable(err)) throw createError('FN_ERR_STORAGE_UNAVAILABLE', { cause: err })
       throw createError('FN_ERR_INTERNAL', { message: 'a storage query failed', cause: err })
     }
@@ -78,44 +86,70 @@ export class SqlFunctionRegistry implements FunctionRegistry {
     return rows.map(toRecord)
   }
 
+  /**
+   * Runs a write that sets `filePath`; when the route index refuses it, names the function holding the route (it may
+   * be gone again by now: then the message says so and a retry will pass).
+   */
+  async #claiming<T> (projectId: string, filePath: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write()
+    } catch (err) {
+      if (!hasCode(err, 'FN_ERR_ROUTE_CONFLICT')) throw err
+      const parsed = parseRoute(filePath)
+      const key = parsed.ok ? parsed.pattern.key : null
+      const route = parsed.ok ? parsed.pattern.route : filePath
+      const rows = await this.#q<{ function_name: string, file_path: string }>(
+        'SELECT function_name, file_path FROM functions WHERE project_id = $1 AND route_key = $2', [projectId, key])
+      const holder = rows[0]
+      if (holder === undefined) throw createError('FN_ERR_ROUTE_CONFLICT', { message: `the route ${route} of ${filePath} was claimed by another function; try again`, cause: err })
+      throw createError('FN_ERR_ROUTE_CONFLICT', {
+        message: `the route ${route} of ${filePath} is already served by function "${holder.function_name}" (${holder.file_path})`,
+        body: { conflict: { function_name: holder.function_name, file_path: holder.file_path, route } },
+        cause: err
+      })
+    }
+  }
+
   async create (input: FunctionInput): Promise<FunctionRecord> {
-    const rows = await this.#q<RecordRow>(
-      `INSERT INTO functions (id, project_id, function_name, file_path, runtime, is_active, timeout_ms, source, code_sha256, compiled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    const rows = await this.#claiming(input.projectId, input.filePath, () => this.#q<RecordRow>(
+      `INSERT INTO functions (id, project_id, function_name, file_path, route_key, runtime, is_active, timeout_ms, source, code_sha256, compiled)
+       VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (project_id, function_name) DO NOTHING
        RETURNING ${RECORD_COLUMNS}`,
       [newFunctionId(), input.projectId, input.functionName, input.filePath, input.runtime, input.isActive, input.timeoutMs,
-        input.code.source, input.code.sha256, input.code.compiled])
+        input.code.source, input.code.sha256, input.code.compiled, routeKeyOf(input.filePath)]))
     if (rows[0] === undefined) throw createError('FN_ERR_FUNCTION_EXISTS')
     return toRecord(rows[0])
   }
 
   async put (input: FunctionInput): Promise<{ record: FunctionRecord, created: boolean }> {
     // xmax is 0 only for a freshly inserted row: it tells an insert from an update in one round trip.
-    const rows = await this.#q<RecordRow & { created: boolean }>(
-      `INSERT INTO functions (id, project_id, function_name, file_path, runtime, is_active, timeout_ms, source, code_sha256, compiled)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    const rows = await this.#claiming(input.projectId, input.filePath, () => this.#q<RecordRow & { created: boolean }>(
+      `INSERT INTO functions (id, project_id, function_name, file_path, route_key, runtime, is_active, timeout_ms, source, code_sha256, compiled)
+       VALUES ($1, $2, $3, $4, $11, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (project_id, function_name) DO UPDATE SET
-         file_path = EXCLUDED.file_path, runtime = EXCLUDED.runtime, is_active = EXCLUDED.is_active,
+         file_path = EXCLUDED.file_path, route_key = EXCLUDED.route_key, runtime = EXCLUDED.runtime, is_active = EXCLUDED.is_active,
          timeout_ms = EXCLUDED.timeout_ms, source = EXCLUDED.source, code_sha256 = EXCLUDED.code_sha256,
          compiled = EXCLUDED.compiled, updated_at = now()
        RETURNING ${RECORD_COLUMNS}, (xmax = 0) AS created`,
       [newFunctionId(), input.projectId, input.functionName, input.filePath, input.runtime, input.isActive, input.timeoutMs,
-        input.code.source, input.code.sha256, input.code.compiled])
+        input.code.source, input.code.sha256, input.code.compiled, routeKeyOf(input.filePath)]))
     const row = rows[0] as RecordRow & { created: boolean }
     return { record: toRecord(row), created: row.created }
   }
 
   async patch (projectId: string, functionName: string, changes: FunctionPatch): Promise<FunctionRecord | null> {
-    const rows = await this.#q<RecordRow>(
+    const write = (): Promise<RecordRow[]> => this.#q<RecordRow>(
       `UPDATE functions SET
-         file_path = COALESCE($3, file_path), timeout_ms = COALESCE($4, timeout_ms), is_active = COALESCE($5, is_active),
+         file_path = COALESCE($3, file_path), route_key = CASE WHEN $3::text IS NULL THEN route_key ELSE $9 END, timeout_ms = COALESCE($4, timeout_ms), is_active = COALESCE($5, is_active),
          source = COALESCE($6, source), code_sha256 = COALESCE($7, code_sha256), compiled = COALESCE($8, compiled),
          updated_at = now()
        WHERE project_id = $1 AND function_name = $2
        RETURNING ${RECORD_COLUMNS}`,
       [projectId, functionName, changes.filePath ?? null, changes.timeoutMs ?? null, changes.isActive ?? null,
-        changes.code?.source ?? null, changes.code?.sha256 ?? null, changes.code?.compiled ?? null])
+        changes.code?.source ?? null, changes.code?.sha256 ?? null, changes.code?.compiled ?? null,
+        changes.filePath === undefined ? null : routeKeyOf(changes.filePath)])
+    const rows = changes.filePath === undefined ? await write() : await this.#claiming(projectId, changes.filePath, write)
     return rows[0] === undefined ? null : toRecord(rows[0])
   }
 

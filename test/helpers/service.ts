@@ -30,6 +30,23 @@ export function backendEnv (): Record<string, string> {
   return env
 }
 
+/**
+ * Two instances sharing one PostgreSQL schema and Redis prefix, as behind a load balancer. `teardown` (the test's)
+ * gets a function that stops both and drops what they shared.
+ */
+export async function startInstances (name: string, teardown: (fn: () => Promise<void>) => void): Promise<[TestService, TestService]> {
+  const shared = { DATABASE_SCHEMA: `${name}_${process.pid}`, REDIS_PREFIX: `fn-test:${name}${process.pid}` }
+  const a = await startService(shared)
+  const b = await startService(shared)
+  teardown(async () => {
+    await a.stop()
+    await b.stop()
+    await dropSchema(shared.DATABASE_SCHEMA)
+    await dropRedisPrefix(shared.REDIS_PREFIX)
+  })
+  return [a, b]
+}
+
 /** Starts the real service on an ephemeral port with its own data dir (and its own schema/prefix on shared backends). */
 export async function startService (env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<TestService> {
   const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), 'fn-test-'))

@@ -1,18 +1,10 @@
 import t from 'tap'
-import { DATABASE_URL, REDIS_URL, dropRedisPrefix, dropSchema, needs } from '../helpers/backends.js'
-import { eventually, fixture, startService } from '../helpers/service.js'
+import { DATABASE_URL, REDIS_URL, needs } from '../helpers/backends.js'
+import { eventually, fixture, startInstances } from '../helpers/service.js'
 
 // Many instances behind a load balancer share PostgreSQL and Redis; this needs both (embedded stores are per process).
 if (needs('DATABASE_URL and REDIS_URL (instances sharing them)', DATABASE_URL !== undefined && REDIS_URL !== undefined)) {
-  const shared = { DATABASE_SCHEMA: `shared_${process.pid}`, REDIS_PREFIX: `fn-test:shared${process.pid}` }
-  const a = await startService(shared)
-  const b = await startService(shared)
-  t.teardown(async () => {
-    await a.stop()
-    await b.stop()
-    await dropSchema(shared.DATABASE_SCHEMA)
-    await dropRedisPrefix(shared.REDIS_PREFIX)
-  })
+  const [a, b] = await startInstances('shared', (fn) => { t.teardown(fn) })
 
   t.test('a deploy, update, disable and delete on one instance is seen by the very next invocation on the other', async t => {
     await a.deploy('p-shared', 'hello', await fixture('hello.js'))

@@ -3,6 +3,7 @@ import type { Config } from '../../../config/schema.js'
 import type { FunctionService } from '../../function-service.js'
 import type { Invoker } from '../../invoker.js'
 import type { Metrics } from '../../metrics.js'
+import type { FunctionRouter } from '../../sites/function-router.js'
 import type { TokenCheck } from '../auth.js'
 import type { BodyValidators } from '../validate.js'
 
@@ -24,6 +25,8 @@ export interface RouteTable {
 export interface RouteDeps {
   config: Config
   invoker: Invoker
+  /** Site path → function (the `/sites/` routes). */
+  router: FunctionRouter
   functions: FunctionService
   metrics: Metrics
   validators: BodyValidators

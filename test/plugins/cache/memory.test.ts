@@ -40,3 +40,17 @@ t.test('a fill that raced a write is dropped (the stale-fill race, forced)', asy
   await cache.set('p', 'f', fn('new'), await cache.fillToken('p', 'f'))
   t.same(await cache.get('p', 'f'), fn('new'), 'a fill after the write is kept')
 })
+
+t.test('every invalidation of a project\'s function moves that project\'s route generation, and only its', async t => {
+  const cache = createMemoryFunctionCache({ ttlMs: 60000 })
+  t.teardown(() => { cache.close() })
+  const first = await cache.routeGeneration('p')
+  t.equal(await cache.routeGeneration('p'), first, 'stable while nothing is written')
+  await cache.invalidate('p', 'f')
+  const second = await cache.routeGeneration('p')
+  t.not(second, first)
+  await cache.invalidate('q', 'f')
+  t.equal(await cache.routeGeneration('p'), second, 'a write to another project leaves it')
+  await cache.invalidate('p', 'g')
+  t.not(await cache.routeGeneration('p'), second)
+})

@@ -48,6 +48,22 @@ if (needs('REDIS_URL (the Redis cache)', REDIS_URL !== undefined) && REDIS_URL !
     t.same(await writer.get('p', 'f'), fn('6'), 'a fill after the write is kept')
   })
 
+  t.test('a write on one instance moves the project\'s route generation seen by another', async t => {
+    const one = createRedisFunctionCache({ url, prefix: `${prefix}:routes`, ttlMs: 60000, log })
+    const two = createRedisFunctionCache({ url, prefix: `${prefix}:routes`, ttlMs: 60000, log })
+    t.teardown(async () => { await one.close(); await two.close() })
+    const before = await two.routeGeneration('p')
+    t.type(before, 'string')
+    t.equal(await two.routeGeneration('p'), before, 'stable while nothing is written')
+    await one.invalidate('p', 'f')
+    const after = await two.routeGeneration('p')
+    t.not(after, before)
+    await one.invalidate('q', 'f')
+    t.equal(await two.routeGeneration('p'), after, 'a write to another project leaves it')
+    await one.invalidate('routes', 'p')
+    t.equal(await two.routeGeneration('p'), after, 'project "routes" with a function "p" is another key')
+  })
+
   t.test('entries expire after the TTL', async t => {
     const c = createRedisFunctionCache({ url, prefix: `${prefix}:ttl`, ttlMs: 100, log })
     t.teardown(() => c.close())
@@ -65,6 +81,7 @@ t.test('an unreachable Redis never fails a call: reads miss, writes are skipped,
   await c.set('p', 'f', fn('4'), await c.fillToken('p', 'f'))
   await c.invalidate('p', 'f')
   t.equal(await c.get('p', 'f'), undefined)
+  t.equal(await c.routeGeneration('p'), undefined, 'no generation: the router reads storage')
   t.ok(Date.now() - started < 5000, 'answered without hanging')
   t.equal(lines.filter((l) => l.includes('code cache (Redis) unavailable')).length, 1)
 })

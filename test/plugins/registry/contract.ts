@@ -89,6 +89,24 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
     t.equal((await registry.get('contract', 'beta'))?.invocation_count, before + 5)
   })
 
+  t.test('two functions of a project cannot claim one route; the refusal names the holder', async t => {
+    const route = (name: string, filePath: string): FunctionInput => input(name, { projectId: 'routes', filePath })
+    await registry.create(route('user', 'api/users/[id].js'))
+    const conflict = { code: 'FN_ERR_ROUTE_CONFLICT', statusCode: 409, detail: /already served by function "user" \(api\/users\/\[id\]\.js\)/, body: { conflict: { function_name: 'user', file_path: 'api/users/[id].js' } } }
+    await t.rejects(registry.create(route('other', 'api/users/[uid].ts')), conflict, 'create')
+    await t.rejects(registry.put(route('other', 'api/users/[key]/index.js')), conflict, 'put')
+    await registry.create(route('name', 'api/users/name.js'))
+    await t.rejects(registry.patch('routes', 'name', { filePath: 'api/users/[x].js' }), conflict, 'patch of file_path')
+    t.equal((await registry.get('routes', 'name'))?.file_path, 'api/users/name.js', 'a refused patch changes nothing')
+    t.equal((await registry.put(route('user', 'api/users/[id]/index.ts'))).created, false, 'a function may move within its own route')
+    await registry.patch('routes', 'name', { isActive: false })
+    t.equal(await registry.get('routes', 'other'), null, 'nothing was created by the refused writes')
+    t.equal(await registry.remove('routes', 'user'), true)
+    t.equal((await registry.create(route('other', 'api/users/[uid].ts'))).function_name, 'other', 'a removed function frees its route')
+    const raced = await Promise.allSettled([registry.put(route('a', 'api/race.js')), registry.put(route('b', 'api/race/index.ts'))])
+    t.equal(raced.filter((r) => r.status === 'fulfilled').length, 1, 'of two racing deploys exactly one wins')
+  })
+
   t.test('remove deletes once', async t => {
     t.equal(await registry.remove('contract', 'alpha'), true)
     t.equal(await registry.remove('contract', 'alpha'), false)
