@@ -32,13 +32,16 @@ export class FunctionService {
   }
 
   async get (projectId: string, functionName: string): Promise<FunctionRecord> {
-    const record = await this.#registry.get(projectId, functionName)
+    const record = await this.#counter.exact(async () => {
+      const stored = await this.#registry.get(projectId, functionName)
+      return stored === null ? null : this.#withPending(stored)
+    })
     if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
-    return this.#withPending(record)
+    return record
   }
 
   async list (projectId: string): Promise<FunctionRecord[]> {
-    return (await this.#registry.list(projectId)).map((r) => this.#withPending(r))
+    return await this.#counter.exact(async () => (await this.#registry.list(projectId)).map((r) => this.#withPending(r)))
   }
 
   async source (projectId: string, functionName: string): Promise<{ source: string, filePath: string }> {
@@ -57,9 +60,13 @@ export class FunctionService {
     if (body.function_name !== undefined && body.function_name !== functionName) {
       throw createError('FN_ERR_INVALID_REQUEST', { message: `function_name "${body.function_name}" does not match the path ("${functionName}")` })
     }
-    const result = await this.#registry.put(await this.#deployInput(projectId, functionName, body))
+    const input = await this.#deployInput(projectId, functionName, body)
+    const result = await this.#counter.exact(async () => {
+      const written = await this.#registry.put(input)
+      return { record: this.#withPending(written.record), created: written.created }
+    })
     await this.#cache.invalidate(projectId, functionName)
-    return { record: this.#withPending(result.record), created: result.created }
+    return result
   }
 
   /** A deploy body as the registry stores it, with the defaults of API.md; compiles (cheap checks first). */
@@ -86,10 +93,13 @@ export class FunctionService {
       ...(body.is_active !== undefined ? { isActive: body.is_active } : {}),
       ...(code !== undefined ? { code } : {})
     }
-    const record = await this.#registry.patch(projectId, functionName, changes)
+    const record = await this.#counter.exact(async () => {
+      const written = await this.#registry.patch(projectId, functionName, changes)
+      return written === null ? null : this.#withPending(written)
+    })
     await this.#cache.invalidate(projectId, functionName)
     if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
-    return this.#withPending(record)
+    return record
   }
 
   async remove (projectId: string, functionName: string): Promise<void> {

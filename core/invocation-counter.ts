@@ -12,6 +12,8 @@ export class InvocationCounter {
   readonly #timer: NodeJS.Timeout
   readonly #discard: boolean
   #flushing: Promise<void> | undefined
+  /** Reads in progress through exact(): no flush starts while there are any. */
+  #readers = 0
 
   /** `discard`: the registry cannot store counts (a read-only execution node), so none are kept or reported. */
   constructor (registry: FunctionRegistry, log: Logger, intervalMs: number, opts: { discard?: boolean } = {}) {
@@ -30,9 +32,24 @@ export class InvocationCounter {
     else entry.count++
   }
 
-  /** Counts not yet written, so reads can report `invocation_count` exactly. */
+  /** Counts not yet written, so reads can report `invocation_count` exactly (inside exact()). */
   pendingFor (projectId: string, functionName: string): number {
     return this.#pending.get(`${projectId}:${functionName}`)?.count ?? 0
+  }
+
+  /**
+   * Runs a storage read that adds pendingFor() to what storage says. A flush moves counts from memory to storage,
+   * and a read that overlapped it would see them in neither place (or in both), so the read waits for a flush in
+   * progress and none starts until it is done; the interval flushes what was skipped on its next tick.
+   */
+  async exact<T> (read: () => Promise<T>): Promise<T> {
+    this.#readers++
+    try {
+      while (this.#flushing !== undefined) await this.#flushing
+      return await read()
+    } finally {
+      this.#readers--
+    }
   }
 
   /** Drops the pending counts of a deleted function. */
@@ -40,10 +57,11 @@ export class InvocationCounter {
     this.#pending.delete(`${projectId}:${functionName}`)
   }
 
-  flush (): Promise<void> {
+  /** `force` (on close) flushes even while exact() reads run; they may then be off by what it writes. */
+  flush (opts: { force?: boolean } = {}): Promise<void> {
     // One flush at a time; a caller arriving during a flush waits for it and then flushes what came since.
     const run = async (): Promise<void> => {
-      if (this.#pending.size === 0) return
+      if (this.#pending.size === 0 || (this.#readers > 0 && opts.force !== true)) return
       const batch = [...this.#pending.values()]
       this.#pending.clear()
       try {
@@ -59,12 +77,14 @@ export class InvocationCounter {
       }
     }
     const next = (this.#flushing ?? Promise.resolve()).then(run)
-    this.#flushing = next.finally(() => { if (this.#flushing === next) this.#flushing = undefined })
+    // Cleared when the last flush queued is done, so `#flushing` says whether one is under way (exact() waits on it).
+    const tracked: Promise<void> = next.finally(() => { if (this.#flushing === tracked) this.#flushing = undefined })
+    this.#flushing = tracked
     return next
   }
 
   async close (): Promise<void> {
     clearInterval(this.#timer)
-    await this.flush()
+    await this.flush({ force: true })
   }
 }
