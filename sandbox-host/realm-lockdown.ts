@@ -177,7 +177,7 @@ export function lockdownRealm (): RealmLockdown {
 
   // ---- after each invocation ---------------------------------------------------------------------------------------
   const baseKeys = new RealmSet<PropertyKey>(ownKeys(g))
-  const baseCount = ownKeys(g).length
+  const baseCount = baseKeys.size
   const baseProto = getPrototypeOf(g) as object | null
   function restore (): boolean {
     try {
