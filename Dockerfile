@@ -1,6 +1,7 @@
-# Node 22: the current LTS line (20 reached end of life in April 2026). Functions deployed here report runtime "node22".
+# Node 24: an LTS line supported to April 2028 (20 reached end of life in April 2026, 22 does in April 2027).
+# Functions deployed here report runtime "node24".
 # Build stage: dev dependencies, TypeScript compile (npm ci runs `prepare` → tsc).
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY core ./core
@@ -9,10 +10,11 @@ COPY sandbox-host ./sandbox-host
 COPY config ./config
 COPY test ./test
 COPY bench ./bench
-RUN npm ci && npm prune --omit=dev
+# Tests and the benchmark are compiled with the rest (tsconfig includes them) but never run in the image.
+RUN npm ci && rm -rf dist/test dist/bench && npm prune --omit=dev
 
 # Run stage: production dependencies and compiled output only, as the unprivileged `node` user.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app

@@ -22,12 +22,12 @@ function expectation (name: string): string {
 }
 
 /**
- * Validates the environment once and returns the frozen Config. Empty strings count as unset, as shells and
- * .env files produce them. Throws one FN_ERR_CONFIG_INVALID naming every bad variable.
+ * Validates the named variables of `env` against the schema (defaults applied). Empty strings count as unset, as
+ * shells and .env files produce them. Returns the values and one sentence per bad variable.
  */
-export function loadConfig (env: Env = process.env): Config {
+function validate (env: Env, names: readonly string[]): { values: Record<string, unknown>, problems: string[] } {
   const input: Record<string, unknown> = {}
-  for (const name of Object.keys(envSchema.properties)) {
+  for (const name of names) {
     const value = env[name]
     if (value !== undefined && value !== '') input[name] = value
   }
@@ -42,7 +42,38 @@ export function loadConfig (env: Env = process.env): Config {
       }
     }
   }
-  const v = input as Record<string, unknown>
+  return { values: input, problems }
+}
+
+/** What the release phase (core/migrate.ts) reads: it serves nothing, so it needs no token and no sandbox settings. */
+export interface ReleaseConfig {
+  readonly databaseUrl: string | undefined
+  readonly databaseSchema: string
+  readonly databaseStatementTimeoutMs: number
+}
+
+const RELEASE_VARIABLES = ['DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_STATEMENT_TIMEOUT_MS'] as const
+
+/**
+ * The release command's configuration: only the variables it uses are read and validated, so a platform can run it
+ * with the database URL alone (a production image without ADMIN_TOKEN still migrates).
+ */
+export function loadReleaseConfig (env: Env = process.env): ReleaseConfig {
+  const { values: v, problems } = validate(env, RELEASE_VARIABLES)
+  if (problems.length > 0) throw createError('FN_ERR_CONFIG_INVALID', { message: problems.join('; ') })
+  return Object.freeze({
+    databaseUrl: v.DATABASE_URL as string | undefined,
+    databaseSchema: v.DATABASE_SCHEMA as string,
+    databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS as number
+  })
+}
+
+/**
+ * Validates the environment once and returns the frozen Config of the serving process. Throws one
+ * FN_ERR_CONFIG_INVALID naming every bad variable.
+ */
+export function loadConfig (env: Env = process.env): Config {
+  const { values: v, problems } = validate(env, Object.keys(envSchema.properties))
   const nodeEnv = v.NODE_ENV as string
   if (nodeEnv === 'production' && v.ADMIN_TOKEN === undefined) {
     problems.push('ADMIN_TOKEN is required when NODE_ENV=production (management would be open to anyone)')
@@ -71,11 +102,13 @@ export function loadConfig (env: Env = process.env): Config {
     sandboxPoolSize: v.SANDBOX_POOL_SIZE as number,
     sandboxSpares: v.SANDBOX_SPARES as number,
     sandboxMemoryMb: v.SANDBOX_MEMORY_MB as number,
+    sandboxMaxHosts: v.SANDBOX_MAX_HOSTS as number | undefined,
     sandboxMaxInvocations: v.SANDBOX_MAX_INVOCATIONS as number,
     sandboxNetworkIsolation: v.SANDBOX_NETWORK_ISOLATION as boolean,
     functionTimeoutMs: v.FUNCTION_TIMEOUT_MS as number,
     codeCacheTtlMs: v.CODE_CACHE_TTL_MS as number,
     maxQueue: v.MAX_QUEUE as number,
+    queueTimeoutMs: v.QUEUE_TIMEOUT_MS as number,
     maxBodyBytes: v.MAX_BODY_BYTES as number,
     maxCodeBytes: v.MAX_CODE_BYTES as number,
     maxResultBytes: v.MAX_RESULT_BYTES as number,

@@ -1,12 +1,12 @@
-import { loadConfig } from '../config/load-config.js'
+import { loadReleaseConfig } from '../config/load-config.js'
 import { runMigrations } from '../plugins/registry/postgres.js'
 
 /**
  * `npm run migrate` (the Procfile's release phase): applies pending migrations to DATABASE_URL under an advisory
- * lock and exits. Without DATABASE_URL there is nothing to do: the embedded store migrates itself when it opens.
+ * lock and exits. It reads only the DATABASE_* variables (a release phase needs no ADMIN_TOKEN). Without DATABASE_URL there is nothing to do: the embedded store migrates itself when it opens.
  */
 async function main (): Promise<void> {
-  const config = loadConfig(process.env)
+  const config = loadReleaseConfig(process.env)
   if (config.databaseUrl === undefined) {
     process.stdout.write('[FUNCTIONS] [INFO] DATABASE_URL is not set: the embedded store migrates itself at start-up\n')
     return

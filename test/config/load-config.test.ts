@@ -1,5 +1,5 @@
 import t from 'tap'
-import { loadConfig } from '../../config/load-config.js'
+import { loadConfig, loadReleaseConfig } from '../../config/load-config.js'
 import { hasCode } from '../../core/errors.js'
 
 t.test('defaults apply when the environment is empty', async t => {
@@ -44,4 +44,13 @@ t.test('empty strings count as unset', async t => {
 t.test('production refuses to start without ADMIN_TOKEN', async t => {
   t.throws(() => loadConfig({ NODE_ENV: 'production' }), /ADMIN_TOKEN is required/)
   t.equal(loadConfig({ NODE_ENV: 'production', ADMIN_TOKEN: 'x'.repeat(32) }).adminToken, 'x'.repeat(32))
+})
+
+t.test('the release phase reads only the database variables', async t => {
+  // A production release step with no ADMIN_TOKEN (and a web-only setting it never reads) still migrates.
+  const release = loadReleaseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', SANDBOX_POOL_SIZE: '0' })
+  t.same({ ...release }, { databaseUrl: 'postgres://db/x', databaseSchema: 'public', databaseStatementTimeoutMs: 5000 })
+  t.throws(() => loadReleaseConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL="mysql:\/\/x"/)
+  t.throws(() => loadReleaseConfig({ DATABASE_SCHEMA: 'Bad-Name' }), /DATABASE_SCHEMA/)
+  t.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }), /ADMIN_TOKEN is required/, 'the web process still needs the token')
 })
