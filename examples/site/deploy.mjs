@@ -32,11 +32,22 @@ function functionName (filePath) {
   return filePath.replace(/^api\//, '').replace(/\.(js|mjs|cjs|ts)$/, '').replace(/[^A-Za-z0-9_]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64) || 'index'
 }
 
+/** PUT, or one line saying which service could not be reached and how to point at another, then exit 1. */
+async function put (url, body) {
+  try {
+    return await fetch(url, { method: 'PUT', headers, body })
+  } catch (err) {
+    const why = err.cause?.code ?? err.cause?.message ?? err.message
+    console.error(`cannot reach the functions service at ${base} (${why}): start it with \`npm start\`, or set FUNCTIONS_URL to its address`)
+    process.exit(1)
+  }
+}
+
 let failed = 0
 for (const filePath of await sources(join(root, 'api'))) {
   const name = functionName(filePath)
   const code = await readFile(join(root, filePath), 'utf8')
-  const res = await fetch(`${base}/api/functions/${project}/${name}`, { method: 'PUT', headers, body: JSON.stringify({ code, file_path: filePath }) })
+  const res = await put(`${base}/api/functions/${project}/${name}`, JSON.stringify({ code, file_path: filePath }))
   const body = await res.json().catch(() => ({}))
   if (res.ok) {
     console.log(`${res.status === 201 ? 'created ' : 'replaced'} ${name.padEnd(12)} ${filePath.padEnd(24)} → ${base}/sites/${project}/${filePath.replace(/(\/index)?\.(js|mjs|cjs|ts)$/, '')}`)

@@ -42,3 +42,18 @@ t.test('the example answers its paths', async t => {
   res = await fetch(`${site}/api/nothing`)
   t.same([res.status, await res.json()], [404, { error: 'Function not found' }])
 })
+
+t.test('with no service at FUNCTIONS_URL the script says so in one line and exits 1', async t => {
+  // A port that was just free: nothing listens there.
+  const { createServer } = await import('node:net')
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as { port: number }).port
+  await new Promise((resolve) => probe.close(resolve))
+  const url = `http://127.0.0.1:${port}`
+  const failed = await promisify(execFile)(process.execPath, [DEPLOY, 'my-site'], { env: { ...process.env, FUNCTIONS_URL: url } })
+    .then(() => undefined, (err: { code: number, stdout: string, stderr: string }) => err)
+  t.equal(failed?.code, 1, 'exit code 1')
+  t.equal(failed?.stderr, `cannot reach the functions service at ${url} (ECONNREFUSED): start it with \`npm start\`, or set FUNCTIONS_URL to its address\n`)
+  t.notMatch(failed?.stderr, /\n\s+at /, 'no stack trace')
+})
