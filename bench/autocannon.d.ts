@@ -8,6 +8,8 @@ declare module 'autocannon' {
     connections?: number
     duration?: number
     pipelining?: number
+    /** Each connection sends these in turn, over and over (path and method per request). */
+    requests?: Array<{ method?: string, path?: string, headers?: Record<string, string>, body?: string, setupRequest?: (req: { path?: string }) => { path?: string } }>
   }
   interface Histogram { average: number, mean: number, p50: number, p99: number, max: number, stddev: number }
   interface Result {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { dropRedisPrefix, dropSchema } from '../test/helpers/backend-cleanup.js'
+import { projectsLoad } from './projects.js'
 
 /**
  * `npm run bench`: the real service (embedded store, or PostgreSQL/Redis when their URLs are set) against a bare
@@ -155,6 +156,15 @@ async function runBackend (name: string, env: Record<string, string>, bareLoads:
       console.log(`[${name}] hello c=${c}: service ${s.rps} req/s (p50 ${s.p50} ms, p99 ${s.p99} ms) vs bare ${b.rps} req/s → ${round(100 * s.rps / b.rps, 1)}%`)
     }
     results.hello = hello
+
+    // Many tenants (issue 11): hello at 16 in flight over 1, 20 and 200 projects, round-robin, after a warm-up round.
+    const one = await projectsLoad(port, 1, 16, DURATION)
+    const twenty = await projectsLoad(port, 20, 16, DURATION)
+    const twoHundred = await projectsLoad(port, 200, 16, DURATION)
+    results.projects = { one, twenty, twoHundred, twentyToOne: round(twenty.rps / one.rps, 3) }
+    for (const r of [one, twenty, twoHundred]) {
+      console.log(`[${name}] ${r.projects} project(s) c=16: ${r.rps} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms), ${r.restartsDuringLoad} restarts during load, ${r.hosts} hosts (bound ${r.maxHosts}, ${r.hostsMemoryMb} MB), warm-up ${r.warmUpMs} ms`)
+    }
 
     await deploy(port, 'cpu', 'export async function handler () { const end = Date.now() + 5; let n = 0; while (Date.now() < end) n++; return n }')
     const cpu = await load(`http://127.0.0.1:${port}/api/v1/functions/bench/cpu`, 10)

@@ -28,11 +28,13 @@ export const envSchema = {
     SANDBOX_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 256, default: Math.max(1, os.availableParallelism()) },
     SANDBOX_SPARES: { type: 'integer', minimum: 0, maximum: 16, default: 1 },
     SANDBOX_MEMORY_MB: { type: 'integer', minimum: 16, maximum: 16384, default: 128 },
+    SANDBOX_MAX_HOSTS: { type: 'integer', minimum: 1, maximum: 100000 },
     SANDBOX_MAX_INVOCATIONS: { type: 'integer', minimum: 1, maximum: 100000000, default: 10000 },
     SANDBOX_NETWORK_ISOLATION: { type: 'boolean', default: true },
     FUNCTION_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 900000, default: 30000 },
     CODE_CACHE_TTL_MS: { type: 'integer', minimum: 1000, maximum: 86400000, default: 600000 },
     MAX_QUEUE: { type: 'integer', minimum: 0, maximum: 1000000, default: 1000 },
+    QUEUE_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: 3600000, default: 30000 },
     MAX_BODY_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 6291456 },
     MAX_CODE_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     MAX_RESULT_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 6291456 },
@@ -68,11 +70,14 @@ export interface Config {
   readonly sandboxPoolSize: number
   readonly sandboxSpares: number
   readonly sandboxMemoryMb: number
+  /** Hosts kept at most; undefined: sized from memory at run time. */
+  readonly sandboxMaxHosts: number | undefined
   readonly sandboxMaxInvocations: number
   readonly sandboxNetworkIsolation: boolean
   readonly functionTimeoutMs: number
   readonly codeCacheTtlMs: number
   readonly maxQueue: number
+  readonly queueTimeoutMs: number
   readonly maxBodyBytes: number
   readonly maxCodeBytes: number
   readonly maxResultBytes: number

@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js'
 import { createPluginHost } from './plugin-loader.js'
 import { FunctionRouter } from './sites/function-router.js'
 import { chooseHostLaunch } from './supervisor/host-launch.js'
+import { machineMemoryBytes } from './supervisor/host-memory.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
 export const SANDBOX_HOST_SCRIPT = fileURLToPath(new URL('../sandbox-host/main.js', import.meta.url))
@@ -65,6 +66,10 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     memoryMb: config.sandboxMemoryMb,
     maxInvocationsPerHost: config.sandboxMaxInvocations,
     maxQueue: config.maxQueue,
+    queueTimeoutMs: config.queueTimeoutMs,
+    ...(config.sandboxMaxHosts !== undefined ? { maxHosts: config.sandboxMaxHosts } : {}),
+    // Half of what the machine (or the container) has: the rest is the front's, the database's and the kernel's.
+    hostMemoryBudgetBytes: await machineMemoryBytes() / 2,
     limits: { maxLogLines: config.maxLogLines, maxLogBytes: config.maxLogBytes, maxResultBytes: config.maxResultBytes },
     log: log.child({ component: 'supervisor' }),
     execArgv: [...SANDBOX_HOST_FLAGS]
@@ -73,7 +78,7 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     functionLabels: config.metricsFunctionLabels,
     pool: () => {
       const s = supervisor.stats()
-      return { hosts: { idle: s.hosts.idle, busy: s.hosts.busy, starting: s.hosts.starting }, inFlight: s.inFlight, queueDepth: s.queueDepth }
+      return { hosts: { idle: s.hosts.idle, busy: s.hosts.busy, starting: s.hosts.starting }, inFlight: s.inFlight, queueDepth: s.queueDepth, maxHosts: s.maxHosts, hostsMemoryBytes: s.hostsMemoryBytes }
     }
   })
   supervisor.on('restart', (reason) => { metrics.restart(reason) })

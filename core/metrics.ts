@@ -8,6 +8,8 @@ export interface PoolGauges {
   hosts: { idle: number, busy: number, starting: number }
   inFlight: number
   queueDepth: number
+  maxHosts: number
+  hostsMemoryBytes: number
 }
 
 /** Histogram buckets from 1 ms to the 30 s limit, dense where functions usually land. */
@@ -54,6 +56,8 @@ export class Metrics {
         this.set({ state: 'starting' }, hosts.starting)
       }
     })
+    new Gauge({ name: 'functions_sandbox_hosts_limit', help: 'Sandbox hosts kept at most (SANDBOX_MAX_HOSTS, or sized from memory).', registers, collect () { this.set(opts.pool().maxHosts) } })
+    new Gauge({ name: 'functions_sandbox_hosts_memory_bytes', help: 'Memory of all ready sandbox hosts at the last measurement (proportional set size).', registers, collect () { this.set(opts.pool().hostsMemoryBytes) } })
     this.#restarts = new Counter({ name: 'functions_sandbox_restarts_total', help: 'Sandbox hosts replaced, by reason.', labelNames: ['reason'], registers })
     for (const reason of ['timeout', 'crash', 'memory', 'recycle']) this.#restarts.inc({ reason }, 0)
     this.#cache = new Counter({ name: 'functions_code_cache_requests_total', help: 'Code cache look-ups by result.', labelNames: ['result'], registers })

@@ -94,6 +94,9 @@ export class SandboxHandle {
 
   get pid (): number | undefined { return this.#child.pid }
 
+  /** Asked to stop, not yet gone. */
+  get retiring (): boolean { return this.#retired && this.state !== 'dead' }
+
   /** Idle and not on its way out: the only state in which a host may be given an invocation. */
   get available (): boolean { return this.state === 'idle' && !this.#retired }
 

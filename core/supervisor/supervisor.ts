@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events'
+import os from 'node:os'
 import { createError } from '../errors.js'
+import { processMemoryBytes } from './host-memory.js'
 import { RestartPolicy } from './restart-policy.js'
 import { SandboxHandle, type HandleHooks } from './sandbox-handle.js'
 import { TaskQueue } from './task-queue.js'
@@ -22,11 +24,19 @@ const RETRY_AFTER = { 'Retry-After': '1' }
  */
 const SPARE_SPAWN_DELAY_MS = 50
 
+/** How often the hosts' memory is measured to size the bound on kept hosts (a few file reads per host). */
+const HOST_MEMORY_SAMPLE_MS = 10_000
+/** What a host is assumed to cost before one has been measured, and the least it is ever assumed to cost. */
+const INITIAL_HOST_BYTES = 64 * 1024 * 1024
+const MIN_HOST_BYTES = 16 * 1024 * 1024
+
 /**
  * Runs invocations on forked sandbox hosts: a bounded FIFO queue, at most `poolSize` invocations at once, one per
- * host, and tenant affinity (a host serves one project for its whole life). Warm unbound spares absorb new projects
- * and replacements. Hosts that die of a user's function are replaced at once; hosts that fail on their own back off
- * (restart-policy.ts) and, failing often enough, mark the pool degraded.
+ * host, and tenant affinity (a host serves one project for its whole life). How many run at once (cores) is apart
+ * from how many hosts are kept: an idle host costs memory, not CPU, so every recently used project keeps its warm
+ * hosts up to a bound sized from memory, and only at that bound is the least recently used one retired. Warm unbound
+ * spares, forked ahead, absorb new projects and replacements. Hosts that die of a user's function are replaced at
+ * once; hosts that fail on their own back off (restart-policy.ts) and, failing often enough, mark the pool degraded.
  */
 export class Supervisor {
   readonly #opts: SupervisorOptions
@@ -39,14 +49,20 @@ export class Supervisor {
   #spawnTimer: NodeJS.Timeout | undefined
   #spareTimer: NodeJS.Timeout | undefined
   #spareDue = false
+  /** Bytes the hosts used at the last measurement, and the bound on kept hosts it gives (or the configured one). */
+  #hostsMemoryBytes = 0
+  #maxHosts: number
+  #memoryTimer: NodeJS.Timeout | undefined
   #closing: Promise<void> | undefined
   readonly #hooks: HandleHooks
 
   constructor (opts: SupervisorOptions) {
     this.#opts = opts
+    this.#maxHosts = this.#hostBound(INITIAL_HOST_BYTES)
     this.#hooks = {
       ready: () => {
         this.#policy.succeeded()
+        if (this.#memoryTimer === undefined) this.#startMemorySampling()
         this.#events.emit('state')
         this.#pump()
       },
@@ -91,16 +107,18 @@ export class Supervisor {
       return Promise.reject(createError('FN_ERR_SANDBOX_UNAVAILABLE', { message: degraded }))
     }
     return new Promise<InvocationOutcome>((resolve, reject) => {
-      // A queued invocation waits at most its own timeout for a host; a client that leaves frees its place.
+      // A queued invocation waits for a host up to the queue's own limit, not the function's timeout (the limit on
+      // running, which starts at dispatch); a client that leaves frees its place.
       const leave = (err: unknown): void => {
         if (this.#queue.remove(task)) {
           task.cleanup()
           reject(err)
         }
       }
+      const waitMs = this.#opts.queueTimeoutMs
       const waitTimer = setTimeout(() => {
-        leave(createError('FN_ERR_OVERLOADED', { message: `no sandbox host was free within ${req.timeoutMs} ms`, headers: RETRY_AFTER }))
-      }, req.timeoutMs)
+        leave(createError('FN_ERR_OVERLOADED', { message: `no sandbox host was free within QUEUE_TIMEOUT_MS (${waitMs} ms)`, headers: RETRY_AFTER }))
+      }, waitMs)
       waitTimer.unref()
       const onAbort = (): void => { leave(createError('FN_ERR_OVERLOADED', { message: 'the client went away' })) }
       signal?.addEventListener('abort', onAbort, { once: true })
@@ -116,7 +134,7 @@ export class Supervisor {
       this.#queue.push(task)
       this.#pump()
       if (this.#queue.has(task) && this.#queue.length > this.#opts.maxQueue) {
-        leave(createError('FN_ERR_OVERLOADED', { headers: RETRY_AFTER }))
+        leave(createError('FN_ERR_OVERLOADED', { message: `the queue is full (MAX_QUEUE ${this.#opts.maxQueue})`, headers: RETRY_AFTER }))
       }
     })
   }
@@ -137,7 +155,9 @@ export class Supervisor {
       queueDepth: this.#queue.length,
       restarts: r.timeout + r.crash + r.memory + r.recycle,
       restartsByReason: { ...r },
-      degraded: this.#policy.degraded()
+      degraded: this.#policy.degraded(),
+      maxHosts: this.#maxHosts,
+      hostsMemoryBytes: this.#hostsMemoryBytes
     }
   }
 
@@ -172,11 +192,12 @@ export class Supervisor {
       host.run(task.req).then(task.resolve, task.reject)
     }
     if (!this.#state.accepting) return
-    // Unbound hosts wanted: one per task that found none, plus the warm spares.
+    // Unbound hosts wanted: one per task that found none, as far as there are free run slots to put them in (sixteen
+    // waiting invocations of one project on two slots want two hosts, not sixteen), plus the warm spares.
     const unbound = this.#count((h) => h.projectId === null && (h.state === 'starting' || h.state === 'idle'))
-    let wanted = unmatched + Math.max(this.#opts.spares, 1) - unbound
-    const cap = this.#opts.poolSize + Math.max(this.#opts.spares, 1)
-    if (wanted > 0 && unmatched === 0 && this.#hosts.size > 0 && !this.#spareDue) {
+    const forWaiting = Math.min(unmatched, Math.max(0, this.#opts.poolSize - busy))
+    let wanted = forWaiting + Math.max(this.#opts.spares, 1) - unbound
+    if (wanted > 0 && forWaiting === 0 && this.#hosts.size > 0 && !this.#spareDue) {
       this.#spareTimer ??= setTimeout(() => {
         this.#spareTimer = undefined
         this.#spareDue = true
@@ -186,20 +207,65 @@ export class Supervisor {
     }
     this.#spareDue = false
     while (wanted > 0) {
-      if (this.#count((h) => h.state !== 'dead') >= cap) {
-        // Full: retire the least recently used idle host of a project nobody is waiting for.
-        let victim: SandboxHandle | undefined
-        for (const h of this.#hosts) {
-          if (h.available && h.projectId !== null && !waitingProjects.has(h.projectId) && (victim === undefined || h.lastUsed < victim.lastUsed)) victim = h
-        }
-        if (victim === undefined) break
-        victim.retire()
-        // The victim leaves the count only when it has exited; its exit pumps again.
+      if (this.#count((h) => h.state !== 'dead') >= this.#maxHosts) {
+        // At the bound: retire the least recently used idle host of a project nobody is waiting for. Its exit pumps
+        // again, and only then is there room.
+        this.#leastRecentlyUsed(waitingProjects)?.retire()
         break
       }
       if (!this.#spawn()) break
       wanted--
     }
+  }
+
+  /**
+   * The idle bound host to retire for room: the least recently used of a project that keeps several (so that as many
+   * projects as possible stay warm), else the least recently used of all; never one whose project has work waiting.
+   */
+  #leastRecentlyUsed (waitingProjects: ReadonlySet<string>): SandboxHandle | undefined {
+    const perProject = new Map<string, number>()
+    for (const h of this.#hosts) if (h.projectId !== null && h.state !== 'dead') perProject.set(h.projectId, (perProject.get(h.projectId) ?? 0) + 1)
+    let victim: SandboxHandle | undefined
+    let victimShared = false
+    for (const h of this.#hosts) {
+      if (!h.available || h.projectId === null || waitingProjects.has(h.projectId)) continue
+      const shared = (perProject.get(h.projectId) ?? 0) > 1
+      if (victim === undefined || (shared && !victimShared) || (shared === victimShared && h.lastUsed < victim.lastUsed)) {
+        victim = h
+        victimShared = shared
+      }
+    }
+    return victim
+  }
+
+  /** The bound on kept hosts: the configured one, else as many as the memory budget holds at `hostBytes` each. */
+  #hostBound (hostBytes: number): number {
+    const least = this.#opts.poolSize + Math.max(this.#opts.spares, 1)
+    if (this.#opts.maxHosts !== undefined) return Math.max(this.#opts.maxHosts, least)
+    const budget = this.#opts.hostMemoryBudgetBytes ?? os.totalmem() / 2
+    return Math.max(least, Math.floor(budget / Math.max(hostBytes, MIN_HOST_BYTES)))
+  }
+
+  /** Measures the hosts now and every HOST_MEMORY_SAMPLE_MS, resizing the bound; hosts over it are retired. */
+  #startMemorySampling (): void {
+    const sample = async (): Promise<void> => {
+      const ready = [...this.#hosts].filter((h) => h.state === 'idle' || h.state === 'busy')
+      const sizes = (await Promise.all(ready.map(async (h) => h.pid === undefined ? undefined : await processMemoryBytes(h.pid))))
+        .filter((b): b is number => b !== undefined)
+      if (this.#state.destroyed || sizes.length === 0) return
+      const total = sizes.reduce((a, b) => a + b, 0)
+      this.#hostsMemoryBytes = total
+      this.#maxHosts = this.#hostBound(total / sizes.length)
+      let over = this.#count((h) => h.state !== 'dead' && !h.retiring) - this.#maxHosts
+      while (over-- > 0) {
+        const victim = this.#leastRecentlyUsed(new Set([...this.#queue].map((t) => t.req.projectId)))
+        if (victim === undefined) break
+        victim.retire()
+      }
+    }
+    void sample()
+    this.#memoryTimer = setInterval(() => { void sample() }, HOST_MEMORY_SAMPLE_MS)
+    this.#memoryTimer.unref()
   }
 
   /** An idle host bound to the project, else an idle unbound spare (which the run binds). */
@@ -276,6 +342,7 @@ export class Supervisor {
     this.#state.destroyed = true
     clearTimeout(this.#spawnTimer)
     clearTimeout(this.#spareTimer)
+    clearInterval(this.#memoryTimer)
     for (const task of this.#queue.drain()) {
       task.cleanup()
       task.reject(createError('FN_ERR_SHUTTING_DOWN'))

@@ -14,6 +14,12 @@ export interface SupervisorOptions {
   memoryMb: number
   maxInvocationsPerHost: number
   maxQueue: number
+  /** How long a queued invocation waits for a host before 503 (QUEUE_TIMEOUT_MS). */
+  queueTimeoutMs: number
+  /** Hosts kept at most, idle or not (SANDBOX_MAX_HOSTS); unset, as many as `hostMemoryBudgetBytes` holds. */
+  maxHosts?: number
+  /** Memory the kept hosts may use together, measured (default: half of physical memory). */
+  hostMemoryBudgetBytes?: number
   limits: HostLimits
   log: Logger
   /** Extra Node flags for hosts (permission model etc.). */
@@ -59,4 +65,8 @@ export interface SupervisorStats {
   restartsByReason: Record<RestartReason, number>
   /** Why no host can start right now, or null. */
   degraded: string | null
+  /** The bound on kept hosts in force. */
+  maxHosts: number
+  /** What the ready hosts cost together at the last measurement (proportional set sizes), 0 before one. */
+  hostsMemoryBytes: number
 }

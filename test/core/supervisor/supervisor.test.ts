@@ -20,6 +20,7 @@ function supervisor (opts: Partial<SupervisorOptions> = {}): Supervisor {
     memoryMb: 64,
     maxInvocationsPerHost: 1000,
     maxQueue: 10,
+    queueTimeoutMs: 30_000,
     limits: { maxLogLines: 100, maxLogBytes: 10000, maxResultBytes: 100000 },
     log,
     execArgv: [...SANDBOX_HOST_FLAGS],
@@ -41,7 +42,8 @@ function request (projectId: string, source: string, event: unknown = {}): Invoc
 const ECHO = 'export async function handler (e) { return e }'
 
 t.test('a host serves one project for its whole life (tenant affinity)', async t => {
-  const s = supervisor({ poolSize: 2, spares: 1 })
+  // Three projects over a bound of three hosts: hosts of other projects must be retired to make room.
+  const s = supervisor({ poolSize: 2, spares: 1, maxHosts: 3 })
   await s.start()
   const seen = new Map<string, Set<string | null>>()
   for (let i = 0; i < 12; i++) {
@@ -142,4 +144,59 @@ t.test('close lets running work finish, then refuses new work', async t => {
   t.match(await slow, { outcome: 'success', result: '"done"' })
   await closed
   t.same(s.stats().hosts, { starting: 0, idle: 0, busy: 0 })
+})
+
+t.test('below the host bound every project keeps its warm host: nothing is retired after the first round', async t => {
+  const s = supervisor({ poolSize: 2, spares: 1, maxHosts: 20 })
+  await s.start()
+  const projects = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5']
+  const hostOf = (p: string): Array<number | undefined> => s.hostPids().filter((h) => h.projectId === p).map((h) => h.pid)
+  for (const p of projects) t.match(await s.run(request(p, ECHO, { p })), { outcome: 'success' })
+  const firstRound = new Map(projects.map((p) => [p, hostOf(p)]))
+  for (let round = 0; round < 3; round++) {
+    for (const p of projects) t.match(await s.run(request(p, ECHO, { p, round })), { outcome: 'success' })
+  }
+  for (const p of projects) t.same(hostOf(p), firstRound.get(p), `${p} kept its host`)
+  t.equal(s.stats().restarts, 0, 'no host was retired or replaced')
+  t.ok(await eventually(async () => s.hostPids().some((h) => h.projectId === null && h.state === 'idle')), 'a spare is still kept ahead')
+})
+
+t.test('at the host bound the least recently used project is retired, not a project with work waiting', async t => {
+  // poolSize 1 + one spare: a bound of 3 keeps two projects' hosts and the spare.
+  const s = supervisor({ poolSize: 1, spares: 1, maxHosts: 3 })
+  await s.start()
+  const pidOf = (p: string): number | undefined => s.hostPids().find((h) => h.projectId === p && h.state !== 'dead')?.pid
+  await s.run(request('old', ECHO))
+  await s.run(request('recent', ECHO))
+  t.ok(await eventually(async () => s.hostPids().length === 3), 'two bound hosts and a spare: at the bound')
+  const recentPid = pidOf('recent')
+  await s.run(request('old', ECHO))
+  const oldPid = pidOf('old')
+  // A new project takes the spare; making room for the next spare retires the least recently used: `recent`.
+  await s.run(request('new', ECHO))
+  t.ok(await eventually(async () => pidOf('recent') === undefined && s.hostPids().length === 3), 'recent was retired, a spare forked in its place')
+  t.equal(pidOf('old'), oldPid, 'the project used last kept its host')
+  t.not(recentPid, undefined)
+  t.equal(s.stats().restartsByReason.recycle, 1)
+  t.equal(s.stats().maxHosts, 3)
+})
+
+t.test('a queued invocation waits for a host up to QUEUE_TIMEOUT_MS, not its own timeout', async t => {
+  const s = supervisor({ poolSize: 1, queueTimeoutMs: 30_000 })
+  await s.start()
+  const busy = request('p', 'export async function handler () { const end = Date.now() + 600; while (Date.now() < end) {} return "busy" }')
+  const running = s.run(busy)
+  // Its own limit on running is 200 ms; it waits about 600 ms for the host and is then run, not refused.
+  const queued = request('p', ECHO, 'queued')
+  queued.timeoutMs = 200
+  t.match(await s.run(queued), { outcome: 'success', result: '"queued"' })
+  t.match(await running, { outcome: 'success' })
+
+  const short = supervisor({ poolSize: 1, queueTimeoutMs: 150 })
+  await short.start()
+  const spin = request('p', 'export async function handler () { while (true) {} }')
+  spin.timeoutMs = 1000
+  const spinning = short.run(spin)
+  await t.rejects(short.run(request('p', ECHO)), { code: 'FN_ERR_OVERLOADED', detail: 'no sandbox host was free within QUEUE_TIMEOUT_MS (150 ms)' })
+  t.match(await spinning, { outcome: 'timeout' })
 })
