@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema.js'
 import type { FunctionCache, FunctionRegistry, RunnableFunction } from '../plugins/types.js'
+import { boundText } from './bounded-text.js'
 import { createError, hasCode } from './errors.js'
 import type { InvocationCounter } from './invocation-counter.js'
 import type { Logger } from './logger.js'
@@ -152,7 +153,8 @@ export class Invoker {
         message = `Function exceeded memory limit (${this.#memoryMb} MB)`
         break
       default:
-        message = outcome.message
+        // The function's text (what it threw, or a result check naming its data): bounded for the answer and the log.
+        message = boundText(outcome.message)
     }
     const counted = outcome.outcome === 'timeout' ? 'timeout' : 'error'
     this.#metrics.invocation(projectId, functionName, counted, outcome.duration)

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http'
+import { boundText } from '../bounded-text.js'
 import { createError } from '../errors.js'
 
 /** An HTTP response made from a function's result, every part checked. */
@@ -26,21 +27,26 @@ function invalid (message: string): never {
   throw createError('FN_ERR_RESULT_INVALID', { message: `Invalid HTTP response: ${message}` })
 }
 
+/** A header name as an error shows it: the function's text, so bounded (the whole message is bounded again later). */
+function shown (name: string): string {
+  return boundText(name, 256)
+}
+
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function headerValue (name: string, value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-    invalid(`the value of header "${name}" must be a string, number or boolean`)
+    invalid(`the value of header "${shown(name)}" must be a string, number or boolean`)
   }
   const text = String(value)
-  if (!FIELD_VALUE.test(text)) invalid(`the value of header "${name}" contains a control character or a character above U+00FF`)
+  if (!FIELD_VALUE.test(text)) invalid(`the value of header "${shown(name)}" contains a control character or a character above U+00FF`)
   return text
 }
 
 function headerName (name: string): string {
-  if (!TOKEN.test(name)) invalid(`${JSON.stringify(name)} is not a valid header name`)
+  if (!TOKEN.test(name)) invalid(`${JSON.stringify(shown(name))} is not a valid header name`)
   return name.toLowerCase()
 }
 
@@ -67,7 +73,7 @@ export function toSiteResponse (resultJson: string): SiteResponse | null {
     if (!isPlainObject(multiValueHeaders)) invalid('multiValueHeaders must be an object of arrays')
     for (const [name, values] of Object.entries(multiValueHeaders)) {
       const key = headerName(name)
-      if (!Array.isArray(values)) invalid(`multiValueHeaders["${name}"] must be an array`)
+      if (!Array.isArray(values)) invalid(`multiValueHeaders["${shown(name)}"] must be an array`)
       const list = out.get(key) ?? []
       for (const v of values as unknown[]) list.push(headerValue(name, v))
       out.set(key, list)

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { SCRIPT_CACHE_SIZE, parseChildMessage, type ChildMessage, type InvokeMessage } from '../../sandbox-host/protocol.js'
+import { boundText } from '../bounded-text.js'
 import type { Logger } from '../logger.js'
 import { exitReason } from './exit-reason.js'
 import type { HostState, InvocationOutcome, InvocationRequest, RestartReason, SupervisorOptions } from './types.js'
@@ -102,7 +103,7 @@ export class SandboxHandle {
 
   /** Output a host should never produce; logged framed, never copied raw into the service's stdout. */
   #output (stream: string, chunk: string): void {
-    this.#log.warn('sandbox host output', { hostPid: this.#child.pid, stream, text: chunk.slice(0, 2000) })
+    this.#log.warn('sandbox host output', { hostPid: this.#child.pid, stream, text: boundText(chunk) })
   }
 
   run (req: InvocationRequest): Promise<InvocationOutcome> {
@@ -208,9 +209,10 @@ export class SandboxHandle {
       }
       // The host sends its result once the invocation has drained: it is idle from here on.
       clearTimeout(running.deadline)
+      // An error message is the function's text (whatever it threw): bounded here, the child is not trusted to.
       this.#answer(m.ok
         ? { outcome: 'success', result: m.result, duration, logs: running.logs }
-        : { outcome: 'error', message: m.message, duration, logs: running.logs })
+        : { outcome: 'error', message: boundText(m.message), duration, logs: running.logs })
       this.#running = undefined
       this.state = 'idle'
       this.#hooks.idle(this)
