@@ -3,11 +3,7 @@ import polka, { type Middleware } from 'polka'
 import type { Logger } from '../logger.js'
 import { createError, isServiceError } from '../errors.js'
 import { requestIdFor } from './request-id.js'
-import { invokeRoutes } from './routes/invoke.js'
-import { manageRoutes } from './routes/manage.js'
-import { metadataRoutes } from './routes/metadata.js'
-import { opsRoutes } from './routes/ops.js'
-import { siteRoutes } from './routes/sites.js'
+import { ROUTE_MODULES } from './routes/index.js'
 import type { Handler, Request, RouteDeps } from './routes/types.js'
 import { sendError } from './send.js'
 
@@ -39,11 +35,7 @@ export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
       app.add(method as 'GET', pattern, wrapped as unknown as Middleware)
     }
   }
-  invokeRoutes(table, deps)
-  metadataRoutes(table, deps)
-  manageRoutes(table, deps)
-  opsRoutes(table, deps)
-  siteRoutes(table, deps)
+  for (const defineRoutes of ROUTE_MODULES) defineRoutes(table, deps)
 
   const server = http.createServer((req, res) => {
     const requestId = requestIdFor(req)
