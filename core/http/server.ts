@@ -8,7 +8,7 @@ import type { Handler, Request, RouteDeps } from './routes/types.js'
 import { sendError } from './send.js'
 
 /**
- * The HTTP front: a Polka router with every route of shared/API.md. Each route is wrapped once at start-up so that
+ * The HTTP front: a Polka router with every route of docs/API.md. Each route is wrapped once at start-up so that
  * errors become the contract's JSON answers (never a stack) and every response is counted by route pattern.
  */
 export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {

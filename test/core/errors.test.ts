@@ -11,7 +11,7 @@ t.test('every catalogue key equals its code', async t => {
 
 t.test('every client-facing sentence is written in docs/API.md', async t => {
   for (const code of CONTRACT_CODES) {
-    t.ok(apiMd.includes(`"${ERRORS[code].sentence}"`), `${code}: "${ERRORS[code].sentence}" in API.md`)
+    t.ok(apiMd.includes(`"${ERRORS[code].sentence}"`), `${code}: "${ERRORS[code].sentence}" in docs/API.md`)
   }
 })
 
