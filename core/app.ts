@@ -37,7 +37,7 @@ export interface Service {
   readonly server: http.Server
   /** Listens and resolves with the bound port (0 asks the OS for a free one). */
   listen (port: number, host: string): Promise<number>
-  /** Graceful stop (shared/API.md, Signals). Idempotent. */
+  /** Graceful stop (docs/API.md, Signals and shutdown). Idempotent. */
   close (): Promise<void>
 }
 

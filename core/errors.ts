@@ -1,6 +1,6 @@
 /**
  * The one catalogue of errors. Every error the service raises is declared here once, with a stable code and,
- * for errors that reach a client, the exact sentence of shared/API.md. Compare errors by `code`, never by class:
+ * for errors that reach a client, the exact sentence of docs/API.md. Compare errors by `code`, never by class:
  * classes do not survive IPC or vm realms.
  */
 
@@ -24,12 +24,12 @@ function spec<C extends string> (code: C, sentence: string, statusCode: number):
 }
 
 export const ERRORS = {
-  // HTTP contract (shared/API.md)
+  // HTTP contract (docs/API.md)
   FN_ERR_NOT_FOUND: spec('FN_ERR_NOT_FOUND', 'Not found', 404),
   FN_ERR_FUNCTION_NOT_FOUND: spec('FN_ERR_FUNCTION_NOT_FOUND', 'Function not found', 404),
   FN_ERR_FUNCTION_DISABLED: spec('FN_ERR_FUNCTION_DISABLED', 'Function is disabled', 403),
   FN_ERR_FUNCTION_EXISTS: spec('FN_ERR_FUNCTION_EXISTS', 'Function already exists', 409),
-  // Another function's file_path already claims the route; API.md's 409 sentence, with a message naming it.
+  // Another function's file_path already claims the route; docs/API.md's 409 sentence, with a message naming it.
   FN_ERR_ROUTE_CONFLICT: spec('FN_ERR_ROUTE_CONFLICT', 'Function already exists', 409),
   FN_ERR_INVALID_PROJECT_ID: spec('FN_ERR_INVALID_PROJECT_ID', 'Invalid project id', 400),
   FN_ERR_INVALID_FUNCTION_NAME: spec('FN_ERR_INVALID_FUNCTION_NAME', 'Invalid function name', 400),
@@ -61,7 +61,7 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
-/** Client-facing codes: their sentences must appear in shared/API.md (checked by a test). */
+/** Client-facing codes: their sentences must appear in docs/API.md (checked by a test). */
 export const CONTRACT_CODES: readonly ErrorCode[] = [
   'FN_ERR_NOT_FOUND', 'FN_ERR_FUNCTION_NOT_FOUND', 'FN_ERR_FUNCTION_DISABLED', 'FN_ERR_FUNCTION_EXISTS', 'FN_ERR_ROUTE_CONFLICT',
   'FN_ERR_INVALID_PROJECT_ID', 'FN_ERR_INVALID_FUNCTION_NAME', 'FN_ERR_BODY_INVALID_JSON', 'FN_ERR_BODY_TOO_LARGE',

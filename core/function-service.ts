@@ -69,7 +69,7 @@ export class FunctionService {
     return result
   }
 
-  /** A deploy body as the registry stores it, with the defaults of API.md; compiles (cheap checks first). */
+  /** A deploy body as the registry stores it, with the defaults of docs/API.md; compiles (cheap checks first). */
   async #deployInput (projectId: string, functionName: string, body: DeployBody): Promise<FunctionInput> {
     const filePath = checkRoute(body.file_path ?? `api/${functionName}.js`)
     const runtime = this.#runtime(body.runtime)

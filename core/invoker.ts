@@ -43,7 +43,7 @@ export interface InvocationTotals {
 
 /**
  * Runs a function by name: code from the cache (or the registry on a miss), a sandbox host from the supervisor,
- * and the outcome shaped as shared/API.md words it. The function's result arrives as JSON text checked by the
+ * and the outcome shaped as docs/API.md words it. The function's result arrives as JSON text checked by the
  * supervisor and is spliced into the response without being parsed and re-serialised again.
  */
 export class Invoker {

@@ -15,7 +15,7 @@ export interface PoolGauges {
 /** Histogram buckets from 1 ms to the 30 s limit, dense where functions usually land. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30]
 
-/** Every metric of shared/API.md, defined in one place. */
+/** Every metric of docs/API.md, defined in one place. */
 export class Metrics {
   readonly registry = new Registry()
   readonly #functionLabels: boolean

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js'
 import type { Logger } from '../core/logger.js'
 
-/** A function as clients see it (shared/API.md, "The function record"). Never carries code. */
+/** A function as clients see it (docs/API.md, "The function record"). Never carries code. */
 export interface FunctionRecord {
   id: string
   project_id: string

@@ -79,7 +79,7 @@ export interface ResultErrorMessage {
   type: 'result'
   id: string
   ok: false
-  /** `<ErrorName>: <message>` as API.md words it, built inside the realm. */
+  /** `<ErrorName>: <message>` as docs/API.md words it, built inside the realm. */
   message: string
   duration: number
 }

@@ -4,16 +4,12 @@ import type { Logger } from '../logger.js'
 import { createError, isServiceError } from '../errors.js'
 import { lingerThenClose } from './lingering-close.js'
 import { requestIdFor } from './request-id.js'
-import { invokeRoutes } from './routes/invoke.js'
-import { manageRoutes } from './routes/manage.js'
-import { metadataRoutes } from './routes/metadata.js'
-import { opsRoutes } from './routes/ops.js'
-import { siteRoutes } from './routes/sites.js'
+import { ROUTE_MODULES } from './routes/index.js'
 import type { Handler, Request, RouteDeps } from './routes/types.js'
 import { sendError } from './send.js'
 
 /**
- * The HTTP front: a Polka router with every route of shared/API.md. Each route is wrapped once at start-up so that
+ * The HTTP front: a Polka router with every route of docs/API.md. Each route is wrapped once at start-up so that
  * errors become the contract's JSON answers (never a stack) and every response is counted by route pattern.
  */
 export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
@@ -44,11 +40,7 @@ export function createHttpServer (deps: RouteDeps, log: Logger): http.Server {
       app.add(method as 'GET', pattern, wrapped as unknown as Middleware)
     }
   }
-  invokeRoutes(table, deps)
-  metadataRoutes(table, deps)
-  manageRoutes(table, deps)
-  opsRoutes(table, deps)
-  siteRoutes(table, deps)
+  for (const defineRoutes of ROUTE_MODULES) defineRoutes(table, deps)
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const requestId = requestIdFor(req)

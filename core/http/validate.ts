@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import type { Config } from '../../config/schema.js'
 import { createError } from '../errors.js'
 
-/** Project ids and function names (shared/API.md, Conventions). */
+/** Project ids and function names (docs/API.md, Conventions). */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
 
 /** A relative path inside the project: segments without `..`, ending in a JavaScript or TypeScript extension. */

@@ -5,7 +5,7 @@ import { getRecordHandler } from './metadata.js'
 import type { RouteDeps, RouteTable } from './types.js'
 
 /**
- * The management API used by build services (shared/API.md, Management). The project-level routes name their
+ * The management API used by build services (docs/API.md, Management). The project-level routes name their
  * parameter `listProjectId` because Polka merges the parameters of every pattern that matches a path, and
  * `/api/functions/projects/x` also matches `/api/functions/:projectId/:functionName`.
  */

@@ -12,7 +12,7 @@ export function getRecordHandler ({ functions, auth }: RouteDeps): Handler {
   }
 }
 
-/** The read and enable/disable calls under /api/v1 (shared/API.md, Metadata). */
+/** The read and enable/disable calls under /api/v1 (docs/API.md, Metadata). */
 export function metadataRoutes (routes: RouteTable, deps: RouteDeps): void {
   const { functions, auth, validators, config } = deps
 

@@ -11,7 +11,7 @@ const CLOSE = { Connection: 'close' }
 const PREFIX = '/sites/'.length
 
 /**
- * `ANY /sites/:projectId/<path>` (shared/API.md): the function whose file_path serves `<path>` runs with an HTTP
+ * `ANY /sites/:projectId/<path>` (docs/API.md, Sites): the function whose file_path serves `<path>` runs with an HTTP
  * event, and a result with a numeric statusCode is the HTTP response. Auth, body limit, draining and the error
  * answers are those of the invocation route.
  */
