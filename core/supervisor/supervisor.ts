@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import os from 'node:os'
 import { createError } from '../errors.js'
+import { HostIndex } from './host-index.js'
 import { processMemoryBytes } from './host-memory.js'
 import { RestartPolicy } from './restart-policy.js'
 import { SandboxHandle, type HandleHooks } from './sandbox-handle.js'
@@ -40,7 +41,7 @@ const MIN_HOST_BYTES = 16 * 1024 * 1024
  */
 export class Supervisor {
   readonly #opts: SupervisorOptions
-  readonly #hosts = new Set<SandboxHandle>()
+  readonly #hosts = new HostIndex()
   readonly #queue = new TaskQueue<Task>()
   readonly #events = new EventEmitter()
   readonly #policy = new RestartPolicy()
@@ -180,7 +181,7 @@ export class Supervisor {
     const waitingProjects = new Set<string>()
     for (const task of this.#queue) {
       if (busy >= this.#opts.poolSize) break
-      const host = this.#idleHostFor(task.req.projectId)
+      const host = this.#hosts.idleFor(task.req.projectId)
       if (host === undefined) {
         unmatched++
         waitingProjects.add(task.req.projectId)
@@ -190,11 +191,12 @@ export class Supervisor {
       task.cleanup()
       busy++
       host.run(task.req).then(task.resolve, task.reject)
+      this.#hosts.bound(host)
     }
     if (!this.#state.accepting) return
     // Unbound hosts wanted: one per task that found none, as far as there are free run slots to put them in (sixteen
     // waiting invocations of one project on two slots want two hosts, not sixteen), plus the warm spares.
-    const unbound = this.#count((h) => h.projectId === null && (h.state === 'starting' || h.state === 'idle'))
+    const unbound = this.#hosts.spares()
     const forWaiting = Math.min(unmatched, Math.max(0, this.#opts.poolSize - busy))
     let wanted = forWaiting + Math.max(this.#opts.spares, 1) - unbound
     if (wanted > 0 && forWaiting === 0 && this.#hosts.size > 0 && !this.#spareDue) {
@@ -210,32 +212,12 @@ export class Supervisor {
       if (this.#count((h) => h.state !== 'dead') >= this.#maxHosts) {
         // At the bound: retire the least recently used idle host of a project nobody is waiting for. Its exit pumps
         // again, and only then is there room.
-        this.#leastRecentlyUsed(waitingProjects)?.retire()
+        this.#hosts.leastRecentlyUsed(waitingProjects)?.retire()
         break
       }
       if (!this.#spawn()) break
       wanted--
     }
-  }
-
-  /**
-   * The idle bound host to retire for room: the least recently used of a project that keeps several (so that as many
-   * projects as possible stay warm), else the least recently used of all; never one whose project has work waiting.
-   */
-  #leastRecentlyUsed (waitingProjects: ReadonlySet<string>): SandboxHandle | undefined {
-    const perProject = new Map<string, number>()
-    for (const h of this.#hosts) if (h.projectId !== null && h.state !== 'dead') perProject.set(h.projectId, (perProject.get(h.projectId) ?? 0) + 1)
-    let victim: SandboxHandle | undefined
-    let victimShared = false
-    for (const h of this.#hosts) {
-      if (!h.available || h.projectId === null || waitingProjects.has(h.projectId)) continue
-      const shared = (perProject.get(h.projectId) ?? 0) > 1
-      if (victim === undefined || (shared && !victimShared) || (shared === victimShared && h.lastUsed < victim.lastUsed)) {
-        victim = h
-        victimShared = shared
-      }
-    }
-    return victim
   }
 
   /** The bound on kept hosts: the configured one, else as many as the memory budget holds at `hostBytes` each. */
@@ -258,7 +240,7 @@ export class Supervisor {
       this.#maxHosts = this.#hostBound(total / sizes.length)
       let over = this.#count((h) => h.state !== 'dead' && !h.retiring) - this.#maxHosts
       while (over-- > 0) {
-        const victim = this.#leastRecentlyUsed(new Set([...this.#queue].map((t) => t.req.projectId)))
+        const victim = this.#hosts.leastRecentlyUsed(new Set([...this.#queue].map((t) => t.req.projectId)))
         if (victim === undefined) break
         victim.retire()
       }
@@ -266,17 +248,6 @@ export class Supervisor {
     void sample()
     this.#memoryTimer = setInterval(() => { void sample() }, HOST_MEMORY_SAMPLE_MS)
     this.#memoryTimer.unref()
-  }
-
-  /** An idle host bound to the project, else an idle unbound spare (which the run binds). */
-  #idleHostFor (projectId: string): SandboxHandle | undefined {
-    let spare: SandboxHandle | undefined
-    for (const h of this.#hosts) {
-      if (!h.available) continue
-      if (h.projectId === projectId) return h
-      if (h.projectId === null) spare ??= h
-    }
-    return spare
   }
 
   /** Forks a host unless the restart policy says to wait; then a timer pumps again. */
