@@ -209,11 +209,13 @@ export class Supervisor {
     }
     this.#spareDue = false
     while (wanted > 0) {
-      if (this.#count((h) => h.state !== 'dead') >= this.#maxHosts) {
-        // At the bound: retire the least recently used idle host of a project nobody is waiting for. Its exit pumps
-        // again, and only then is there room.
-        this.#hosts.leastRecentlyUsed(waitingProjects)?.retire()
-        break
+      if (this.#count((h) => h.state !== 'dead' && !h.retiring) >= this.#maxHosts) {
+        // At the bound: retire the least recently used idle host of a project nobody is waiting for, and fork its
+        // replacement now rather than after its exit, so that a project that is not warm waits for one fork, never
+        // for another host's exit first (the bound may be passed by the hosts still exiting, for a moment).
+        const victim = this.#hosts.leastRecentlyUsed(waitingProjects)
+        if (victim === undefined) break
+        victim.retire()
       }
       if (!this.#spawn()) break
       wanted--
