@@ -157,6 +157,19 @@ async function runBackend (name: string, env: Record<string, string>, bareLoads:
     }
     results.hello = hello
 
+    // Variables (issue 12): the same hello with 20 variables of its own, alternating with the bare one, at 10 clients.
+    const twentyVariables = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`VARIABLE_${i}`, `value-${i}-${'x'.repeat(24)}`]))
+    await deploy(port, 'hello-env', 'export async function handler (event) { return { message: `Hello, ${event.name}!`, region: process.env.VARIABLE_0 } }', { env: twentyVariables })
+    const plainRuns: Load[] = []
+    const envRuns: Load[] = []
+    for (let i = 0; i < 2; i++) {
+      plainRuns.push(await load(`http://127.0.0.1:${port}/api/v1/functions/bench/hello`, 10))
+      envRuns.push(await load(`http://127.0.0.1:${port}/api/v1/functions/bench/hello-env`, 10))
+    }
+    const mean = (runs: Load[]): number => Math.round(runs.reduce((a, r) => a + r.rps, 0) / runs.length)
+    results.variables = { none: plainRuns, twenty: envRuns, ratio: round(mean(envRuns) / mean(plainRuns), 3) }
+    console.log(`[${name}] 20 variables c=10: ${mean(envRuns)} req/s vs none ${mean(plainRuns)} req/s → ${round(100 * mean(envRuns) / mean(plainRuns), 1)}%`)
+
     // Many tenants (issue 11): hello at 16 in flight over 1, 20 and 200 projects, round-robin, after a warm-up round.
     const one = await projectsLoad(port, 1, 16, DURATION)
     const twenty = await projectsLoad(port, 20, 16, DURATION)

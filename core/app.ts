@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import type { Config } from '../config/schema.js'
 import { selectPlugins } from '../plugins/index.js'
 import { Compiler } from './compile/compiler.js'
+import { EnvService } from './env-service.js'
 import { FunctionService } from './function-service.js'
 import { bearerCheck } from './http/auth.js'
 import { createHttpServer } from './http/server.js'
@@ -92,7 +93,8 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
   const compiler = new Compiler({ maxThreads: 1 })
   const counter = new InvocationCounter(registry, log, config.countFlushMs, { discard: registry.kind === 'remote' })
   const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log })
-  const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics })
+  const env = new EnvService({ registry, cache })
+  const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics, env })
   const router = new FunctionRouter({ registry, cache, ttlMs: config.codeCacheTtlMs })
   const state = { draining: false }
 
@@ -135,7 +137,7 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
     invoke: bearerCheck(config.invokeToken, config.invokeToken === undefined ? undefined : config.adminToken),
     metrics: bearerCheck(config.metricsToken)
   }
-  const server = createHttpServer({ config, invoker, router, functions, metrics, validators: createBodyValidators(config), auth, state, health }, log)
+  const server = createHttpServer({ config, invoker, router, functions, env, metrics, validators: createBodyValidators(config), auth, state, health }, log)
 
   let closing: Promise<void> | undefined
   return {

@@ -45,6 +45,7 @@ export const ERRORS = {
   FN_ERR_SHUTTING_DOWN: spec('FN_ERR_SHUTTING_DOWN', 'Service shutting down', 503),
   FN_ERR_STORAGE_UNAVAILABLE: spec('FN_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable', 503),
   FN_ERR_READ_ONLY: spec('FN_ERR_READ_ONLY', 'Read-only instance', 405),
+  FN_ERR_VARIABLE_NOT_FOUND: spec('FN_ERR_VARIABLE_NOT_FOUND', 'Variable not found', 404),
   // Internal: start-up, plugins, supervisor. Never sent to clients as such (they become FN_ERR_INTERNAL).
   FN_ERR_CONFIG_INVALID: spec('FN_ERR_CONFIG_INVALID', 'Invalid configuration', 500),
   FN_ERR_PLUGIN_FAILED: spec('FN_ERR_PLUGIN_FAILED', 'Plugin failed', 500),
@@ -67,7 +68,7 @@ export const CONTRACT_CODES: readonly ErrorCode[] = [
   'FN_ERR_INVALID_PROJECT_ID', 'FN_ERR_INVALID_FUNCTION_NAME', 'FN_ERR_BODY_INVALID_JSON', 'FN_ERR_BODY_TOO_LARGE',
   'FN_ERR_INVALID_REQUEST', 'FN_ERR_INVALID_CODE', 'FN_ERR_UNAUTHORIZED', 'FN_ERR_INTERNAL',
   'FN_ERR_EXECUTION_FAILED', 'FN_ERR_EXECUTION_TIMEOUT', 'FN_ERR_OVERLOADED', 'FN_ERR_SHUTTING_DOWN',
-  'FN_ERR_STORAGE_UNAVAILABLE', 'FN_ERR_READ_ONLY'
+  'FN_ERR_STORAGE_UNAVAILABLE', 'FN_ERR_READ_ONLY', 'FN_ERR_VARIABLE_NOT_FOUND'
 ]
 
 export interface ErrorOptions {

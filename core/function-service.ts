@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js'
 import type { FunctionCache, FunctionCode, FunctionInput, FunctionRecord, FunctionRegistry } from '../plugins/types.js'
 import type { Compiler } from './compile/compiler.js'
+import { refuseSecrets, type EnvService } from './env-service.js'
 import { createError } from './errors.js'
 import type { DeployBody, ManagePatchBody } from './http/validate.js'
 import type { InvocationCounter } from './invocation-counter.js'
@@ -21,8 +22,10 @@ export class FunctionService {
   readonly #compiler: Compiler
   readonly #counter: InvocationCounter
   readonly #metrics: Metrics
+  readonly #env: EnvService
 
-  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, compiler: Compiler, counter: InvocationCounter, metrics: Metrics }) {
+  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, compiler: Compiler, counter: InvocationCounter, metrics: Metrics, env: EnvService }) {
+    this.#env = deps.env
     this.#config = deps.config
     this.#registry = deps.registry
     this.#cache = deps.cache
@@ -37,7 +40,7 @@ export class FunctionService {
       return stored === null ? null : this.#withPending(stored)
     })
     if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
-    return record
+    return await this.#withEnv(record)
   }
 
   async list (projectId: string): Promise<FunctionRecord[]> {
@@ -51,9 +54,11 @@ export class FunctionService {
   }
 
   async create (projectId: string, body: DeployBody & { function_name: string }): Promise<FunctionRecord> {
-    const record = await this.#registry.create(await this.#deployInput(projectId, body.function_name, body))
+    const input = await this.#deployInput(projectId, body.function_name, body)
+    const record = await this.#registry.create(input)
+    if (body.env !== undefined) await this.#env.replace(projectId, body.function_name, body.env)
     await this.#cache.invalidate(projectId, body.function_name)
-    return record
+    return await this.#withEnv(record)
   }
 
   async put (projectId: string, functionName: string, body: DeployBody): Promise<{ record: FunctionRecord, created: boolean }> {
@@ -65,12 +70,17 @@ export class FunctionService {
       const written = await this.#registry.put(input)
       return { record: this.#withPending(written.record), created: written.created }
     })
+    // A deploy's `env` is the function's own set from now on; without it, the variables stay as they were.
+    if (body.env !== undefined) await this.#env.replace(projectId, functionName, body.env)
     await this.#cache.invalidate(projectId, functionName)
-    return result
+    return { record: await this.#withEnv(result.record), created: result.created }
   }
 
   /** A deploy body as the registry stores it, with the defaults of docs/API.md; compiles (cheap checks first). */
   async #deployInput (projectId: string, functionName: string, body: DeployBody): Promise<FunctionInput> {
+    if (body.secrets !== undefined) refuseSecrets()
+    // Variables are checked before anything is written: a refused deploy changes nothing.
+    if (body.env !== undefined) await this.#env.checkDeployEnv(projectId, functionName, body.env)
     const filePath = checkRoute(body.file_path ?? `api/${functionName}.js`)
     const runtime = this.#runtime(body.runtime)
     const code = await this.#compile(body.code, filePath)
@@ -99,7 +109,7 @@ export class FunctionService {
     })
     await this.#cache.invalidate(projectId, functionName)
     if (record === null) throw createError('FN_ERR_FUNCTION_NOT_FOUND')
-    return record
+    return await this.#withEnv(record)
   }
 
   async remove (projectId: string, functionName: string): Promise<void> {
@@ -123,6 +133,11 @@ export class FunctionService {
     const result = await this.#compiler.compile(source, filePath)
     if (!result.ok) throw createError('FN_ERR_INVALID_CODE', { message: result.message })
     return { source, sha256: result.sha256, compiled: result.compiled }
+  }
+
+  /** A single record with the function's own variables (no secrets exist yet, so no secret names). */
+  async #withEnv (record: FunctionRecord): Promise<FunctionRecord> {
+    return { ...record, env: await this.#env.own(record.project_id, record.function_name), secret_names: [] }
   }
 
   #withPending (record: FunctionRecord): FunctionRecord {

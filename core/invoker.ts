@@ -35,6 +35,17 @@ function apiSuccess (s: InvocationSuccess): InvocationResponse {
   }
 }
 
+/** A function's variables as JSON text, once per cached function object (the memory cache hands out the same one). */
+const envJsons = new WeakMap<RunnableFunction, string>()
+function envJsonOf (fn: RunnableFunction): string {
+  let json = envJsons.get(fn)
+  if (json === undefined) {
+    json = JSON.stringify(fn.env ?? {})
+    envJsons.set(fn, json)
+  }
+  return json
+}
+
 /** Totals for /health; successful + failed = total by construction. */
 export interface InvocationTotals {
   successful: number
@@ -112,7 +123,8 @@ export class Invoker {
         sha256: fn.codeSha256,
         compiled: fn.compiled,
         event,
-        timeoutMs: fn.timeoutMs
+        timeoutMs: fn.timeoutMs,
+        envJson: envJsonOf(fn)
       }, signal)
     } catch (err) {
       if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {

@@ -18,6 +18,10 @@ export interface FunctionRecord {
   code_sha256: string
   created_at: string
   updated_at: string
+  /** The function's own variables (not its project's), on single records (GET, deploy answers); never in lists. */
+  env?: Record<string, string>
+  /** Names of its secret variables, never their values (none until secrets exist). */
+  secret_names?: string[]
 }
 
 /** Code as stored: the source as deployed, its sha256, and the compiled script the sandbox runs. */
@@ -56,6 +60,8 @@ export interface RunnableFunction {
   timeoutMs: number
   codeSha256: string
   compiled: string
+  /** The variables the function sees: its project's, overridden by name by its own. */
+  env: Readonly<Record<string, string>>
 }
 
 export interface InvocationCount {
@@ -64,9 +70,38 @@ export interface InvocationCount {
   count: number
 }
 
+/** Where a variable is set: a project (every function of it), or one function when `functionName` is given. */
+export interface EnvScope {
+  projectId: string
+  functionName?: string
+}
+
+/** A variable as clients see it (docs/API.md, Variables). */
+export interface EnvRecord {
+  name: string
+  secret: boolean
+  value: string
+  created_at: string
+  updated_at: string
+}
+
+/** Project and function variables. Writes are whole: a refused one changes nothing. */
+export interface EnvStore {
+  /** By name. */
+  list (scope: EnvScope): Promise<EnvRecord[]>
+  put (scope: EnvScope, name: string, value: string): Promise<{ record: EnvRecord, created: boolean }>
+  remove (scope: EnvScope, name: string): Promise<boolean>
+  /** Makes `vars` the function's own variables, exactly (a deploy's `env`). */
+  replace (scope: Required<EnvScope>, vars: Readonly<Record<string, string>>): Promise<void>
+  /** What the function sees: the project's variables, overridden by name by the function's own. */
+  resolved (projectId: string, functionName: string): Promise<Record<string, string>>
+}
+
 export interface FunctionRegistry {
   /** Human-readable name of the backend, for logs and /health. */
   readonly kind: string
+  /** The variables of this registry's projects and functions; a function's own go when the function is removed. */
+  readonly env: EnvStore
   get (projectId: string, functionName: string): Promise<FunctionRecord | null>
   list (projectId: string): Promise<FunctionRecord[]>
   /** Throws FN_ERR_FUNCTION_EXISTS when the name is taken in the project. */

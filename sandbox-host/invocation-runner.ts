@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { ChildMessage, HostLimits, InvokeMessage } from './protocol.js'
+import { ENV_CACHE_SIZE, type ChildMessage, type HostLimits, type InvokeMessage } from './protocol.js'
 import { EMIT_ERROR, EMIT_LOG, EMIT_RESULT, type Emit } from './realm-bootstrap.js'
 import { createRealm, type Realm } from './realm.js'
 import { ScriptCache } from './script-cache.js'
@@ -34,6 +34,8 @@ export class InvocationRunner {
   #current: Invocation | undefined
   #seq = 0
   #busy = false
+  /** Variable sets as JSON text by id, least recently used first: the supervisor mirrors it to know when to resend. */
+  readonly #envs = new Map<number, string>()
 
   /**
    * `fatal` is called when no realm can be built (the realm's self-check failed, or memory ran out): the host
@@ -107,6 +109,22 @@ export class InvocationRunner {
     })
   }
 
+  /** The variables under `id`, stored when `json` comes with them (evicting the oldest past capacity), else touched. */
+  #env (id: number, json: string | undefined): string | undefined {
+    if (json !== undefined) {
+      this.#envs.delete(id)
+      this.#envs.set(id, json)
+      if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as number)
+      return json
+    }
+    const held = this.#envs.get(id)
+    if (held !== undefined) {
+      this.#envs.delete(id)
+      this.#envs.set(id, held)
+    }
+    return held
+  }
+
   invoke (msg: InvokeMessage): void {
     if (this.#busy) return
     this.#busy = true
@@ -115,6 +133,11 @@ export class InvocationRunner {
     const realm = this.#realm ?? this.#createRealm()
     this.#realm = realm
     if (realm === undefined) return
+    const envJson = this.#env(msg.envId, msg.env)
+    if (envJson === undefined) {
+      this.#finish(inv, { ok: false, message: 'Error: Sandbox host does not hold the variables' })
+      return
+    }
     const cached = this.#scripts.get(msg.sha256, msg.code, msg.filePath)
     if (cached === undefined) {
       this.#finish(inv, { ok: false, message: 'Error: Sandbox host does not hold the compiled code' })
@@ -128,7 +151,7 @@ export class InvocationRunner {
       const outer = this.#scripts.outerIn(cached, realm.context)
       // The duration is the function's own time: compiling a script new to this host is not part of it.
       inv.started = performance.now()
-      realm.run(outer, msg.event, JSON.stringify(msg.context), inv.seq)
+      realm.run(outer, msg.event, JSON.stringify(msg.context), inv.seq, msg.envId, envJson)
     } catch {
       // realm.run catches everything user code throws; reaching here means the realm itself failed: replace it.
       this.#realm = undefined

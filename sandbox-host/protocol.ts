@@ -36,6 +36,13 @@ export interface InvokeMessage {
   /** The event as JSON text; the child parses it with the realm's own JSON. */
   event: string
   context: InvocationContextData
+  /**
+   * The key under which the child holds the function's variables (project's, overridden by its own: `process.env`
+   * and `context.env`), in an LRU of ENV_CACHE_SIZE the parent mirrors, as it does scripts.
+   */
+  envId: number
+  /** The variables as JSON text (an object of strings), sent only when the parent does not know the child holds them. */
+  env?: string
 }
 
 export interface ShutdownMessage {
@@ -88,6 +95,9 @@ export type ChildMessage = ReadyMessage | LogMessage | ResultOkMessage | ResultE
 
 /** How many compiled scripts a host keeps (LRU); the supervisor mirrors this exactly to know when to resend code. */
 export const SCRIPT_CACHE_SIZE = 256
+
+/** How many variable sets a host keeps (LRU), mirrored by the supervisor like the scripts. */
+export const ENV_CACHE_SIZE = 64
 
 /** Largest single string field the parent accepts from a child (a result is capped lower by MAX_RESULT_BYTES). */
 export const MAX_CHILD_STRING = 128 * 1024 * 1024

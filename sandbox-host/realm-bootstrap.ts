@@ -23,7 +23,7 @@ export type Emit = (kind: number, text: string, seq: number) => boolean
  * Runs one invocation: `outer` is the compiled script's value in this realm (script-cache.ts), a function that takes
  * the invocation's global object and returns the function that takes the global bindings as parameters.
  */
-export type RealmRun = (outer: unknown, eventJson: string, contextJson: string, seq: number) => void
+export type RealmRun = (outer: unknown, eventJson: string, contextJson: string, seq: number, envId: number, envJson: string) => void
 
 export interface RealmApi {
   run: RealmRun
@@ -54,6 +54,13 @@ export function realmBootstrap (
   const ErrorProto = Error.prototype
   const create = Object.create
   const arraySlice = Array.prototype.slice
+  const RealmMap = Map
+  const mapGet = Map.prototype.get
+  const mapSet = Map.prototype.set
+  const mapDelete = Map.prototype.delete
+  const mapKeys = Map.prototype.keys
+  const mapSize = getOwnPropertyDescriptor(Map.prototype, 'size')?.get as () => number
+  const iteratorNext = getPrototypeOf(new Map().keys()).next as () => { value: unknown }
   // The emit kinds again, as literals: this body may not refer to the module's constants (see above).
   const LOG = 1
   const RESULT = 2
@@ -200,7 +207,23 @@ export function realmBootstrap (
       return undefined
     }
 
-    function run (outer: unknown, eventJson: string, contextJson: string, seq: number): void {
+    // The frozen env and process stand-in of each variable set, by the runner's id, so that an invocation of a
+    // function seen before parses nothing. Frozen, holding strings only: sharing them between invocations shares no
+    // state. Bounded like the runner's cache; the text is compared so a reused id never serves stale variables.
+    const ENV_OBJECTS_MAX = 64
+    const envObjects = new RealmMap<number, { json: string, env: unknown, process: unknown }>()
+    function envObjectsFor (id: number, json: string): { env: unknown, process: unknown } {
+      const held = apply(mapGet, envObjects, [id]) as { json: string, env: unknown, process: unknown } | undefined
+      if (held !== undefined && held.json === json) return held
+      const env = freeze(parse(json))
+      const entry = { json, env, process: freeze({ env }) }
+      apply(mapDelete, envObjects, [id])
+      apply(mapSet, envObjects, [id, entry])
+      if (apply(mapSize, envObjects, []) > ENV_OBJECTS_MAX) apply(mapDelete, envObjects, [apply(iteratorNext, apply(mapKeys, envObjects, []), []).value])
+      return entry
+    }
+
+    function run (outer: unknown, eventJson: string, contextJson: string, seq: number, envId: number, envJson: string): void {
       // A host error thrown inside emit (stack overflow at the limit) must never reach user code: it is dropped here,
       // unbound, and the call reports `undefined` ("not delivered") instead of the host's true/false answer.
       const send = (kind: number, text: string): boolean | undefined => {
@@ -231,7 +254,11 @@ export function realmBootstrap (
       try {
         const data = parse(contextJson) as { functionName: string, projectId: string, invocationId: string, timestamp: string, timeoutMs: number }
         const deadline = dateNow() + data.timeoutMs
+        // The invocation's variables, parsed by the realm's own JSON (realm objects only) and frozen: `process` is a
+        // stand-in holding `env` and nothing else of Node's process, so Lambda/Vercel code reading process.env runs.
+        const { env, process: processStandIn } = envObjectsFor(envId, envJson)
         const context = freeze({
+          env,
           functionName: data.functionName,
           projectId: data.projectId,
           invocationId: data.invocationId,
@@ -245,6 +272,7 @@ export function realmBootstrap (
         const scope = create(sharedGlobal) as Record<string, unknown>
         defineProperty(scope, 'globalThis', { value: scope, writable: true, configurable: true, enumerable: false })
         defineProperty(scope, 'console', { value: console, writable: true, configurable: true, enumerable: false })
+        defineProperty(scope, 'process', { value: processStandIn, writable: true, configurable: true, enumerable: false })
         const parameters = apply(arraySlice, parameterValues, []) as unknown[]
         parameters[0] = scope
         parameters[1] = console

@@ -25,6 +25,15 @@ export interface DeployBody {
   runtime?: string
   timeout_ms?: number
   is_active?: boolean
+  /** The function's own variables, replacing the ones it had. */
+  env?: Record<string, string>
+  /** Refused until secrets are encrypted at rest (core/env-service.ts). */
+  secrets?: Record<string, unknown>
+}
+
+export interface EnvPutBody {
+  value: string
+  secret?: boolean
 }
 
 export interface ManagePatchBody {
@@ -43,6 +52,7 @@ export interface BodyValidators {
   put: (body: unknown) => DeployBody
   managePatch: (body: unknown) => ManagePatchBody
   activePatch: (body: unknown) => ActivePatchBody
+  envPut: (body: unknown) => EnvPutBody
 }
 
 function describe (errors: ErrorObject[]): string {
@@ -61,7 +71,9 @@ export function createBodyValidators (config: Config): BodyValidators {
     file_path: { type: 'string', pattern: FILE_PATH_PATTERN },
     runtime: { type: 'string', pattern: '^[a-z]+[0-9]*$', maxLength: 32 },
     timeout_ms: { type: 'integer', minimum: 1, maximum: config.functionTimeoutMs },
-    is_active: { type: 'boolean' }
+    is_active: { type: 'boolean' },
+    env: { type: 'object', additionalProperties: { type: 'string' } },
+    secrets: { type: 'object' }
   }
   const functionName = { type: 'string', pattern: NAME_PATTERN.source }
   const compile = <T>(schema: object): (body: unknown) => T => {
@@ -89,6 +101,12 @@ export function createBodyValidators (config: Config): BodyValidators {
       type: 'object',
       properties: { code: fields.code, file_path: fields.file_path, timeout_ms: fields.timeout_ms, is_active: fields.is_active },
       minProperties: 1,
+      additionalProperties: false
+    }),
+    envPut: compile<EnvPutBody>({
+      type: 'object',
+      properties: { value: { type: 'string' }, secret: { type: 'boolean' } },
+      required: ['value'],
       additionalProperties: false
     }),
     activePatch: compile<ActivePatchBody>({

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { SCRIPT_CACHE_SIZE, parseChildMessage, type ChildMessage, type InvokeMessage } from '../../sandbox-host/protocol.js'
+import { ENV_CACHE_SIZE, SCRIPT_CACHE_SIZE, parseChildMessage, type ChildMessage, type InvokeMessage } from '../../sandbox-host/protocol.js'
 import { boundText } from '../bounded-text.js'
 import type { Logger } from '../logger.js'
 import { exitReason } from './exit-reason.js'
@@ -55,6 +55,9 @@ export class SandboxHandle {
   readonly #log: Logger
   /** sha256s the child holds, in the child's own LRU order: code is sent only when it is not there. */
   readonly #scripts = new Map<string, true>()
+  /** Variable sets the child holds, by their JSON text, with the id the child knows each by, in the child's LRU order. */
+  readonly #envs = new Map<string, number>()
+  #nextEnvId = 1
   #running: Running | undefined
   #stderr = ''
   #everReady = false
@@ -124,7 +127,15 @@ export class SandboxHandle {
         invocationId: req.invocationId,
         timestamp: new Date().toISOString(),
         timeoutMs: req.timeoutMs
-      }
+      },
+      envId: this.#envIdFor(req.envJson)
+    }
+    if (!this.#envs.has(req.envJson)) {
+      // Not held: a new id and the text; the child evicts its oldest past capacity exactly as this mirror does.
+      message.envId = this.#nextEnvId++
+      message.env = req.envJson
+      this.#envs.set(req.envJson, message.envId)
+      if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as string)
     }
     // Mirror the child's LRU exactly (touch on use, insert when sent, evict the oldest past capacity).
     if (this.#scripts.delete(req.sha256)) {
@@ -140,6 +151,15 @@ export class SandboxHandle {
       this.#running = { req, resolve, dispatchedAt: performance.now(), logs: [], logBytes: 0, answered: false, deadline }
       this.#child.send(message, (err) => { if (err !== null && err !== undefined) this.#violate('could not be sent its invocation') })
     })
+  }
+
+  /** The id the child holds `envJson` under, touched as the child's LRU touches it; 0 when it holds none. */
+  #envIdFor (envJson: string): number {
+    const id = this.#envs.get(envJson)
+    if (id === undefined) return 0
+    this.#envs.delete(envJson)
+    this.#envs.set(envJson, id)
+    return id
   }
 
   #answer (outcome: InvocationOutcome): void {

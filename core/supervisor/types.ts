@@ -40,6 +40,8 @@ export interface InvocationRequest {
   /** The event as JSON text. */
   event: string
   timeoutMs: number
+  /** The function's resolved variables as JSON text, for `process.env` and `context.env` in the sandbox. */
+  envJson: string
 }
 
 interface Base {

@@ -53,6 +53,23 @@ export const MIGRATIONS: readonly Migration[] = [
       WHERE f.id = k.id AND k.n = 1;
       CREATE UNIQUE INDEX functions_project_route ON functions (project_id, route_key);
     `
+  },
+  {
+    version: 3,
+    name: 'variables',
+    // function_name '' holds the project's own variables; a function's rows go with it (sql-registry.ts remove).
+    sql: `
+      CREATE TABLE env_vars (
+        project_id    text NOT NULL,
+        function_name text NOT NULL DEFAULT '',
+        name          text NOT NULL,
+        value         text NOT NULL,
+        secret        boolean NOT NULL DEFAULT false,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        updated_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (project_id, function_name, name)
+      );
+    `
   }
 ]
 

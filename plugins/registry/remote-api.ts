@@ -1,6 +1,7 @@
 import { Compiler } from '../../core/compile/compiler.js'
 import { createError, isServiceError } from '../../core/errors.js'
-import type { FunctionRecord, FunctionRegistry, Plugin, RunnableFunction } from '../types.js'
+import type { EnvStore, FunctionRecord, FunctionRegistry, Plugin, RunnableFunction } from '../types.js'
+import { RemoteEnvStore } from './remote-env.js'
 
 /** An upstream that does not answer within this is treated as unavailable for that call. */
 const REQUEST_TIMEOUT_MS = 5000
@@ -12,6 +13,7 @@ const REQUEST_TIMEOUT_MS = 5000
  */
 export class RemoteApiRegistry implements FunctionRegistry {
   readonly kind = 'remote'
+  readonly env: EnvStore
   readonly #base: string
   readonly #headers: Record<string, string>
   readonly #compiler: Compiler
@@ -21,6 +23,7 @@ export class RemoteApiRegistry implements FunctionRegistry {
     this.#base = opts.endpoint.replace(/\/+$/, '')
     this.#headers = opts.adminToken === undefined ? {} : { authorization: `Bearer ${opts.adminToken}` }
     this.#compiler = opts.compiler
+    this.env = new RemoteEnvStore(async (path) => await this.#get(path), () => this.#refuse())
   }
 
   /** GET a path of the upstream: the body on 200, null on 404, FN_ERR_STORAGE_UNAVAILABLE on anything else. */
@@ -80,7 +83,7 @@ export class RemoteApiRegistry implements FunctionRegistry {
     }
     return {
       id: record.id, projectId, functionName, filePath: record.file_path, isActive: record.is_active,
-      timeoutMs: record.timeout_ms, codeSha256: record.code_sha256, compiled
+      timeoutMs: record.timeout_ms, codeSha256: record.code_sha256, compiled, env: await this.env.resolved(projectId, functionName)
     }
   }
 

@@ -1,7 +1,8 @@
 import { createError, hasCode, isServiceError } from '../../core/errors.js'
 import { parseRoute, routeKeyOf } from '../../core/sites/route-pattern.js'
-import type { FunctionInput, FunctionPatch, FunctionRecord, FunctionRegistry, InvocationCount, RunnableFunction } from '../types.js'
+import type { EnvStore, FunctionInput, FunctionPatch, FunctionRecord, FunctionRegistry, InvocationCount, RunnableFunction } from '../types.js'
 import { newFunctionId } from './function-id.js'
+import { SqlEnvStore } from './sql-env-store.js'
 import type { SqlClient } from './sql-client.js'
 
 const RECORD_COLUMNS = 'id, project_id, function_name, file_path, runtime, is_active, invocation_count, timeout_ms, code_sha256, created_at, updated_at'
@@ -58,11 +59,13 @@ function toRecord (row: RecordRow): FunctionRecord {
 /** The FunctionRegistry over any SqlClient: the same SQL for the embedded store and PostgreSQL. */
 export class SqlFunctionRegistry implements FunctionRegistry {
   readonly kind: string
+  readonly env: EnvStore
   readonly #db: SqlClient
 
   constructor (db: SqlClient, kind: string) {
     this.#db = db
     this.kind = kind
+    this.env = new SqlEnvStore(async (text, params) => await this.#q(text, params))
   }
 
   async #q<T> (text: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -154,7 +157,10 @@ export class SqlFunctionRegistry implements FunctionRegistry {
   }
 
   async remove (projectId: string, functionName: string): Promise<boolean> {
-    const rows = await this.#q('DELETE FROM functions WHERE project_id = $1 AND function_name = $2 RETURNING id', [projectId, functionName])
+    // One statement: the function and its own variables go together.
+    const rows = await this.#q(
+      `WITH vars AS (DELETE FROM env_vars WHERE project_id = $1 AND function_name = $2)
+       DELETE FROM functions WHERE project_id = $1 AND function_name = $2 RETURNING id`, [projectId, functionName])
     return rows.length > 0
   }
 
@@ -170,7 +176,8 @@ export class SqlFunctionRegistry implements FunctionRegistry {
       [projectId, functionName])
     const r = rows[0]
     if (r === undefined) return null
-    return { id: r.id, projectId, functionName, filePath: r.file_path, isActive: r.is_active, timeoutMs: r.timeout_ms, codeSha256: r.code_sha256, compiled: r.compiled }
+    const env = await this.env.resolved(projectId, functionName)
+    return { id: r.id, projectId, functionName, filePath: r.file_path, isActive: r.is_active, timeoutMs: r.timeout_ms, codeSha256: r.code_sha256, compiled: r.compiled, env }
   }
 
   async addInvocationCounts (counts: readonly InvocationCount[]): Promise<void> {

@@ -34,3 +34,17 @@ if (needs('DATABASE_URL and REDIS_URL (instances sharing them)', DATABASE_URL !=
     }), 'both instances report 1000')
   })
 }
+
+if (needs('DATABASE_URL and REDIS_URL (variables across instances)', DATABASE_URL !== undefined && REDIS_URL !== undefined)) {
+  const [a, b] = await startInstances('sharedenv', (fn) => { t.teardown(fn) })
+  t.test('a variable set on one instance is seen by the very next invocation on the other', async t => {
+    await a.deploy('p-env', 'reader', 'export const handler = async () => process.env.MODE ?? null')
+    t.equal((await b.invoke('p-env', 'reader')).json.result, null)
+    t.equal((await a.call('PUT', '/api/projects/p-env/env/MODE', { value: 'project' })).status, 201)
+    t.equal((await b.invoke('p-env', 'reader')).json.result, 'project')
+    t.equal((await a.call('PUT', '/api/functions/p-env/reader/env/MODE', { value: 'function' })).status, 201)
+    t.equal((await b.invoke('p-env', 'reader')).json.result, 'function')
+    t.equal((await a.call('DELETE', '/api/functions/p-env/reader/env/MODE')).status, 200)
+    t.equal((await b.invoke('p-env', 'reader')).json.result, 'project')
+  })
+}

@@ -94,11 +94,12 @@ t.test('a promise that can never settle fails at once, not at the timeout', asyn
   t.ok(Date.now() - started < 10000, 'answered well before the 30 s limit')
 })
 
-t.test('the sandbox has no require, process, Buffer, timers, fetch, eval or wasm', async t => {
+t.test('the sandbox has no require, Buffer, timers, fetch, eval or wasm, and process is only the env stand-in', async t => {
   const { status, json } = await svc.invoke(P, 'globals')
   t.equal(status, 200)
   const r = json.result
-  for (const name of ['require', 'process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']) t.equal(r[name], 'undefined', name)
+  for (const name of ['require', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'fetch']) t.equal(r[name], 'undefined', name)
+  t.equal(r.process, 'object', 'process: the frozen stand-in holding env (test/http/env.test.ts)')
   t.match(r.eval, /^threw /)
   t.match(r.newFunction, /^threw /)
   t.match(r.constructorEscape, /^threw /)

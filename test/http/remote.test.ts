@@ -23,6 +23,18 @@ t.test('functions deployed upstream run on the execution node, and read the same
   t.same([(await node.invoke('p-remote', 'missing', {})).status], [404])
 })
 
+t.test('the execution node runs functions with the upstream\'s variables, and refuses to write them', async t => {
+  await upstream.deploy('p-remote-env', 'reader', 'export const handler = async () => [process.env.LEVEL, process.env.OWN]', { env: { OWN: 'own' } })
+  t.equal((await upstream.call('PUT', '/api/projects/p-remote-env/env/LEVEL', { value: 'project' }, admin)).status, 201)
+  const r = await node.invoke('p-remote-env', 'reader', {})
+  t.same([r.status, r.json.result], [200, ['project', 'own']])
+  for (const [method, path] of [['PUT', '/api/projects/p-remote-env/env/X'], ['DELETE', '/api/projects/p-remote-env/env/LEVEL'], ['PUT', '/api/functions/p-remote-env/reader/env/X']] as const) {
+    const res = await node.call(method, path, method === 'PUT' ? { value: '1' } : undefined, admin)
+    t.same([res.status, res.json.error], [405, 'Read-only instance'], `${method} ${path}`)
+  }
+  t.same((await node.call('GET', '/api/projects/p-remote-env/env', undefined, admin)).json.count, 1)
+})
+
 t.test('management writes on the execution node are refused, naming the upstream', async t => {
   for (const [method, path, body] of [
     ['PUT', '/api/functions/p-remote/hello', { code: 'export const handler = async () => 1' }],

@@ -127,7 +127,7 @@ t.test('the release command of the Procfile migrates an empty PostgreSQL databas
   const sql = postgres(DATABASE_URL as string, { max: 1, onnotice: () => {} })
   t.teardown(() => sql.end({ timeout: 1 }))
   const tables = await sql`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`
-  t.same(tables.map((r) => r.table_name), ['functions', 'schema_migrations'])
+  t.same(tables.map((r) => r.table_name), ['env_vars', 'functions', 'schema_migrations'])
   const again = runTool(foreman as string, ['run', 'release'], { cwd: ROOT, env: serviceEnv({ DATABASE_SCHEMA: schema }) })
   t.equal(again.status, 0, again.output)
   t.match(again.output, /migrations applied: none pending/, 'running it again is harmless')

@@ -28,6 +28,8 @@ export interface InvokeOptions {
   /** false: send no code (the parent believes the host holds it). */
   sendCode?: boolean
   timeoutMs?: number
+  /** The invocation's variables (process.env and context.env). */
+  env?: Record<string, string>
 }
 
 interface Teardown { teardown: (fn: () => void) => void }
@@ -115,7 +117,10 @@ export class HostDriver {
       ...(opts.sendCode === false ? {} : { code }),
       filePath: 'api/fn.js',
       event: JSON.stringify(opts.event ?? {}),
-      context
+      context,
+      // A new id per invocation, the variables always sent (the supervisor's cache of them is tested through it).
+      envId: this.#n,
+      env: JSON.stringify(opts.env ?? {})
     })
     return id
   }

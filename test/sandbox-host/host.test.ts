@@ -34,7 +34,7 @@ function startHost (): { child: ChildProcess, run: (source: string, event?: unkn
       const c = compileSource(source, 'api/f.js')
       if (!c.ok) throw new Error(c.message)
       const id = `i${++n}`
-      child.send({ type: 'invoke', id, sha256: c.sha256, code: c.compiled, filePath: 'api/f.js', event: JSON.stringify(event), context: { functionName: 'f', projectId: 'p', invocationId: id, timestamp: new Date().toISOString(), timeoutMs: 5000 } })
+      child.send({ type: 'invoke', id, sha256: c.sha256, code: c.compiled, filePath: 'api/f.js', event: JSON.stringify(event), context: { functionName: 'f', projectId: 'p', invocationId: id, timestamp: new Date().toISOString(), timeoutMs: 5000 }, envId: 1, env: '{}' })
       const result = await next((m) => m.type === 'result' && m.id === id)
       const logs = messages.filter((m) => m.type === 'log' && m.id === id).map((m) => (m as { line: string }).line)
       return { result, logs }

@@ -4,9 +4,31 @@ import { HostDriver, wrap } from './host-driver.js'
 // Layer 1 on its own: the host runs without the service's permission and code-generation flags, so everything
 // here is held by the realm alone. "Foreign" means not of the realm: `x instanceof Object` is false inside it.
 
+t.test('process is a frozen stand-in that holds the invocation\'s env and nothing else', async t => {
+  const host = new HostDriver(t)
+  const probe = await host.value(wrap(`exports.handler = (event, context) => {
+    const attempt = (f) => { try { return f() } catch (e) { return 'threw ' + e.name } }
+    return {
+      keys: Reflect.ownKeys(process), envKeys: Object.keys(process.env), a: process.env.A,
+      same: context.env === process.env, frozen: Object.isFrozen(process) && Object.isFrozen(process.env),
+      write: attempt(() => { 'use strict'; process.env.A = 'changed'; return process.env.A }),
+      protoIsRealm: Object.getPrototypeOf(process.env) === Object.prototype,
+      escape: attempt(() => process.constructor.constructor('return globalThis.process')()),
+      pid: typeof process.pid, binding: typeof process.binding
+    }
+  }`), { env: { A: 'one', B: 'two' } }) as Record<string, unknown>
+  t.same(probe, {
+    keys: ['env'], envKeys: ['A', 'B'], a: 'one', same: true, frozen: true, write: 'threw TypeError',
+    protoIsRealm: true, escape: 'threw EvalError', pid: 'undefined', binding: 'undefined'
+  })
+  const next = await host.value(wrap('exports.handler = () => [Object.keys(process.env), process.env.A]')) as unknown[]
+  t.same(next, [[], undefined], 'the next invocation sees only its own variables (none)')
+})
+
 t.test('the sandbox has no host globals', async t => {
   const host = new HostDriver(t)
-  const names = ['require', 'process', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch',
+  // `process` is the invocation's stand-in holding `env` only (tested below), never Node's.
+  const names = ['require', 'Buffer', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch',
     'global', '__dirname', 'structuredClone', 'TextEncoder', 'URL', 'context', 'FinalizationRegistry']
   const types = await host.value(wrap(`exports.handler = () => [${names.map((n) => `typeof ${n}`).join(', ')}]`)) as string[]
   for (let i = 0; i < names.length; i++) t.equal(types[i], 'undefined', `typeof ${names[i] as string}`)
@@ -131,7 +153,7 @@ t.test('context and event are realm objects with the invocation\'s data', async 
     remaining: context.getRemainingTimeInMillis(),
     event
   })`), { event: { list: [1, { x: 'é' }] }, timeoutMs: 5000 }) as { remaining: number } & Record<string, unknown>
-  t.same(value.keys, ['functionName', 'projectId', 'invocationId', 'timestamp', 'getRemainingTimeInMillis'])
+  t.same(value.keys, ['env', 'functionName', 'projectId', 'invocationId', 'timestamp', 'getRemainingTimeInMillis'])
   t.equal(value.frozen, true)
   t.same(value.realm, [true, true, true, true])
   t.same(value.names, ['fn', 'proj', true])

@@ -26,7 +26,9 @@ t.teardown(() => svc.stop())
 
 // A bystander in another project whose state and results must not change whatever the attacker does.
 const VICTIM = 'export async function handler (event) { return { sum: [1, 2, 3].map((x) => x * 2).reduce((a, b) => a + b), polluted: ({}).polluted ?? null, json: JSON.stringify({ a: 1 }) } }'
-await svc.deploy('victim', 'steady', VICTIM)
+await svc.deploy('victim', 'steady', VICTIM, { env: { VICTIM_VARIABLE: SECRET } })
+const projectVariable = await svc.call('PUT', '/api/projects/victim/env/VICTIM_PROJECT_VARIABLE', { value: SECRET })
+if (projectVariable.status !== 201) throw new Error(`the victim's project variable: ${projectVariable.text}`)
 const victimBefore = await svc.invoke('victim', 'steady', {})
 
 for (const c of CORPUS) {
@@ -42,7 +44,7 @@ for (const c of CORPUS) {
     const allowed = Array.isArray(c.expect.status) ? c.expect.status : [c.expect.status]
     t.ok(allowed.includes(res.status), `status ${res.status} in ${allowed.join('/')}: ${res.text.slice(0, 300)}`)
     t.notMatch(res.text, /"escaped":true/, 'no host process was reached')
-    t.notOk(res.text.includes(SECRET), 'the front\'s environment never shows')
+    t.notOk(res.text.includes(SECRET), 'neither the front\'s environment nor another project\'s variables ever show')
     t.notMatch(res.text, /\/work\/|file:\/\/|node:internal|\/usr\/|dist\/sandbox-host/, 'no host path in the answer')
     const health = await svc.call('GET', '/health')
     t.equal(health.status, 200, 'the service stays healthy')

@@ -286,6 +286,25 @@ export const CORPUS: Case[] = [
     expect: { status: 200 }
   },
   {
+    name: 'process-stand-in',
+    note: 'the process stand-in (it holds env only): its constructor chain, its prototype, Node process members, and writes meant to reach the next invocation',
+    source: handler(`
+      const tries = [
+        () => process.constructor.constructor("return process")(),
+        () => Object.getPrototypeOf(process.env).constructor.constructor("return process")(),
+        () => { process.env.LEAK = "x" }, () => { Object.defineProperty(process, "binding", { value: 1 }) },
+        () => { Object.getPrototypeOf(process.env).polluted = "yes" }, () => { process.env.__proto__.toString = () => "hijacked" }
+      ].map((f) => attempt(f))
+      return { tries, keys: Reflect.ownKeys(process), members: [process.pid, process.binding, process.mainModule, process.versions, process.exit, process.kill].map((m) => typeof m), self: pwn(process, event), polluted: ({}).polluted ?? null }`),
+    expect: { status: 200 }
+  },
+  {
+    name: 'env-of-others',
+    note: 'reading another project\'s or the front\'s variables through the env objects (only this function\'s own are there)',
+    source: handler('return { env: { ...process.env }, ctx: { ...context.env }, keys: Object.getOwnPropertyNames(process.env) }'),
+    expect: { status: 200 }
+  },
+  {
     name: 'globals-probe',
     note: 'looking for host objects among the globals: process, require, Buffer, module internals',
     source: handler('const found = [globalThis.process, globalThis.require, globalThis.Buffer, globalThis.global, typeof module === "undefined" ? undefined : module.constructor]; return found.map((p) => pwn(p, event)).concat([Object.getOwnPropertyNames(globalThis).length])'),

@@ -1,3 +1,4 @@
+import { envRoutes } from './env.js'
 import { invokeRoutes } from './invoke.js'
 import { manageRoutes } from './manage.js'
 import { metadataRoutes } from './metadata.js'
@@ -13,4 +14,4 @@ export type RouteModule = (routes: RouteTable, deps: RouteDeps) => void
  * matches (the site routes, which match any method, come last). One list, so that the server and the test that
  * checks every route is in docs/API.md (test/http/routes-documented.test.ts) cannot disagree.
  */
-export const ROUTE_MODULES: readonly RouteModule[] = [invokeRoutes, metadataRoutes, manageRoutes, opsRoutes, siteRoutes]
+export const ROUTE_MODULES: readonly RouteModule[] = [invokeRoutes, metadataRoutes, manageRoutes, envRoutes, opsRoutes, siteRoutes]

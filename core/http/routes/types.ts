@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Config } from '../../../config/schema.js'
+import type { EnvService } from '../../env-service.js'
 import type { FunctionService } from '../../function-service.js'
 import type { Invoker } from '../../invoker.js'
 import type { Metrics } from '../../metrics.js'
@@ -28,6 +29,7 @@ export interface RouteDeps {
   /** Site path → function (the `/sites/` routes). */
   router: FunctionRouter
   functions: FunctionService
+  env: EnvService
   metrics: Metrics
   validators: BodyValidators
   auth: { admin: TokenCheck, invoke: TokenCheck, metrics: TokenCheck }

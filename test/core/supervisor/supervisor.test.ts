@@ -34,7 +34,7 @@ let seq = 0
 function request (projectId: string, source: string, event: unknown = {}): InvocationRequest {
   const c = compileSource(source, 'api/f.js')
   if (!c.ok) throw new Error(c.message)
-  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000 }
+  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000, envJson: '{}' }
 }
 
 // Reports which host ran it: the sandbox has no process, but a realm-global counter per context proves nothing, so
@@ -199,4 +199,24 @@ t.test('a queued invocation waits for a host up to QUEUE_TIMEOUT_MS, not its own
   const spinning = short.run(spin)
   await t.rejects(short.run(request('p', ECHO)), { code: 'FN_ERR_OVERLOADED', detail: 'no sandbox host was free within QUEUE_TIMEOUT_MS (150 ms)' })
   t.match(await spinning, { outcome: 'timeout' })
+})
+
+t.test('variables reach the function; a host keeps each set by id and is sent it again only after evicting it', async t => {
+  const s = supervisor({ poolSize: 1 })
+  await s.start()
+  const READ = 'export async function handler () { return process.env.WHO ?? null }'
+  const run = async (who: string | undefined): Promise<unknown> => {
+    const req = { ...request('p', READ), envJson: JSON.stringify(who === undefined ? {} : { WHO: who }) }
+    const out = await s.run(req)
+    if (out.outcome !== 'success') throw new Error(JSON.stringify(out))
+    return JSON.parse(out.result)
+  }
+  t.equal(await run('a'), 'a')
+  t.equal(await run('b'), 'b')
+  t.equal(await run('a'), 'a', 'a set seen before, held by the host')
+  t.equal(await run(undefined), null)
+  // More sets than the host keeps (ENV_CACHE_SIZE 64): the oldest are evicted on both sides and sent again.
+  for (let i = 0; i < 70; i++) t.equal(await run(`n${i}`), `n${i}`)
+  t.equal(await run('a'), 'a', 'an evicted set is sent again, never served stale or missing')
+  t.equal(await run('n69'), 'n69')
 })

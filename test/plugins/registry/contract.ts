@@ -65,7 +65,7 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
 
   t.test('runnable returns what an invocation needs, or null', async t => {
     t.same(await registry.runnable('contract', 'beta'), {
-      id: (await registry.get('contract', 'beta'))?.id, projectId: 'contract', functionName: 'beta', filePath: 'api/beta.js', isActive: true, timeoutMs: 5000, codeSha256: 'b'.repeat(64), compiled: 'c2'
+      id: (await registry.get('contract', 'beta'))?.id, projectId: 'contract', functionName: 'beta', filePath: 'api/beta.js', isActive: true, timeoutMs: 5000, codeSha256: 'b'.repeat(64), compiled: 'c2', env: {}
     })
     t.equal(await registry.runnable('contract', 'missing'), null)
   })
@@ -107,11 +107,41 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
     t.equal(raced.filter((r) => r.status === 'fulfilled').length, 1, 'of two racing deploys exactly one wins')
   })
 
+  t.test('variables: two levels, the function\'s own winning by name; replace is exact; remove takes them along', async t => {
+    const project = { projectId: 'contract' }
+    const beta = { projectId: 'contract', functionName: 'beta' }
+    const first = await registry.env.put(project, 'REGION', 'eu')
+    t.match(first, { created: true, record: { name: 'REGION', secret: false, value: 'eu' } })
+    t.equal(new Date(first.record.created_at).toISOString(), first.record.created_at)
+    t.equal((await registry.env.put(project, 'REGION', 'us')).created, false)
+    await registry.env.put(project, 'SHARED', 'p')
+    await registry.env.put(beta, 'SHARED', 'f')
+    t.same(await registry.env.resolved('contract', 'beta'), { REGION: 'us', SHARED: 'f' })
+    t.same(await registry.env.resolved('contract', 'alpha'), { REGION: 'us', SHARED: 'p' })
+    t.same((await registry.runnable('contract', 'beta'))?.env, { REGION: 'us', SHARED: 'f' }, 'runnable carries them')
+    t.same((await registry.env.list(project)).map((r) => r.name), ['REGION', 'SHARED'])
+    await registry.env.put(beta, 'KEEP', 'k')
+    const keptAt = (await registry.env.list(beta)).find((r) => r.name === 'KEEP')?.created_at
+    await registry.env.replace({ projectId: 'contract', functionName: 'beta' }, { KEEP: 'k', NEW: 'n' })
+    const after = await registry.env.list(beta)
+    t.same(after.map((r) => [r.name, r.value]), [['KEEP', 'k'], ['NEW', 'n']], 'exactly the new set')
+    t.equal(after.find((r) => r.name === 'KEEP')?.created_at, keptAt, 'a kept variable keeps its created_at')
+    t.equal(await registry.env.remove(beta, 'NEW'), true)
+    t.equal(await registry.env.remove(beta, 'NEW'), false)
+    t.equal(await registry.env.remove(project, 'SHARED'), true)
+    t.same(await registry.env.resolved('contract', 'beta'), { KEEP: 'k', REGION: 'us' })
+    t.same(await registry.env.list({ projectId: 'nobody' }), [])
+  })
+
   t.test('remove deletes once', async t => {
     t.equal(await registry.remove('contract', 'alpha'), true)
     t.equal(await registry.remove('contract', 'alpha'), false)
     t.equal(await registry.get('contract', 'alpha'), null)
     t.equal(await registry.source('contract', 'alpha'), null)
+    await registry.env.put({ projectId: 'contract', functionName: 'beta' }, 'GONE', 'x')
+    t.equal(await registry.remove('contract', 'beta'), true)
+    t.same(await registry.env.list({ projectId: 'contract', functionName: 'beta' }), [], 'a removed function\'s own variables went with it')
+    t.same((await registry.env.list({ projectId: 'contract' })).map((r) => r.name), ['REGION'], 'the project\'s stay')
   })
 
   t.test('ping answers', async t => {

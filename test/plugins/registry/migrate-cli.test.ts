@@ -24,7 +24,7 @@ t.test('the release command migrates an empty PostgreSQL schema once', { skip: D
   const schema = `release_${process.pid}`
   t.teardown(() => dropSchema(schema))
   const first = await migrate({ DATABASE_URL: DATABASE_URL as string, DATABASE_SCHEMA: schema })
-  t.same([first.code, first.out.trim()], [0, '[FUNCTIONS] [INFO] migrations applied: 1 create functions, 2 site routes'])
+  t.same([first.code, first.out.trim()], [0, '[FUNCTIONS] [INFO] migrations applied: 1 create functions, 2 site routes, 3 variables'])
   const second = await migrate({ DATABASE_URL: DATABASE_URL as string, DATABASE_SCHEMA: schema })
   t.same([second.code, second.out.trim()], [0, '[FUNCTIONS] [INFO] migrations applied: none pending'])
 })

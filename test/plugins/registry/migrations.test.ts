@@ -35,7 +35,7 @@ t.test('the site routes migration keys existing rows as the router does; the old
     await db.query(`INSERT INTO functions (id, project_id, function_name, file_path, runtime, timeout_ms, source, code_sha256, compiled, created_at)
       VALUES ($1, 'p', $2, $3, 'node20', 1000, '', '', '', $4)`, [`fn_${String(i).padStart(2, '0')}`, `f${i}`, filePath, new Date(Date.UTC(2024, 0, 1, 0, 0, i))])
   }
-  t.same(await migrate(client(db), { advisoryLock: false }), ['2 site routes'])
+  t.same(await migrate(client(db), { advisoryLock: false }), ['2 site routes', '3 variables'])
   const rows = (await db.query<{ file_path: string, route_key: string | null }>('SELECT file_path, route_key FROM functions ORDER BY id')).rows
   const clashLosers = new Set(['api/hello/index.ts', 'api/files/[...rest]/index.cjs'])
   for (const row of rows) {
