@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { Config } from '../config/schema.js'
 import type { FunctionCache, FunctionRegistry, RunnableFunction } from '../plugins/types.js'
 import { boundText } from './bounded-text.js'
@@ -35,15 +35,20 @@ function apiSuccess (s: InvocationSuccess): InvocationResponse {
   }
 }
 
-/** A function's variables as JSON text, once per cached function object (the memory cache hands out the same one). */
-const envJsons = new WeakMap<RunnableFunction, string>()
-function envJsonOf (fn: RunnableFunction): string {
-  let json = envJsons.get(fn)
-  if (json === undefined) {
-    json = JSON.stringify(fn.env ?? {})
-    envJsons.set(fn, json)
+/**
+ * A function's variables as JSON text and its sha256, once per cached function object (the memory cache hands out
+ * the same one; a Redis read is a new object, and then a 1 KiB set costs a few µs).
+ */
+const envs = new WeakMap<RunnableFunction, { envJson: string, envKey: string }>()
+function envOf (fn: RunnableFunction): { envJson: string, envKey: string } {
+  let env = envs.get(fn)
+  if (env === undefined) {
+    // Entries cached before variables existed have none.
+    const envJson = JSON.stringify(fn.env ?? {})
+    env = { envJson, envKey: createHash('sha256').update(envJson).digest('hex') }
+    envs.set(fn, env)
   }
-  return json
+  return env
 }
 
 /** Totals for /health; successful + failed = total by construction. */
@@ -124,7 +129,7 @@ export class Invoker {
         compiled: fn.compiled,
         event,
         timeoutMs: fn.timeoutMs,
-        envJson: envJsonOf(fn)
+        ...envOf(fn)
       }, signal)
     } catch (err) {
       if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {

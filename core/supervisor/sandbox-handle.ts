@@ -55,7 +55,7 @@ export class SandboxHandle {
   readonly #log: Logger
   /** sha256s the child holds, in the child's own LRU order: code is sent only when it is not there. */
   readonly #scripts = new Map<string, true>()
-  /** Variable sets the child holds, by their JSON text, with the id the child knows each by, in the child's LRU order. */
+  /** Variable sets the child holds, by their sha256, with the id the child knows each by, in the child's LRU order. */
   readonly #envs = new Map<string, number>()
   #nextEnvId = 1
   #running: Running | undefined
@@ -128,13 +128,13 @@ export class SandboxHandle {
         timestamp: new Date().toISOString(),
         timeoutMs: req.timeoutMs
       },
-      envId: this.#envIdFor(req.envJson)
+      envId: this.#envIdFor(req.envKey)
     }
-    if (!this.#envs.has(req.envJson)) {
+    if (!this.#envs.has(req.envKey)) {
       // Not held: a new id and the text; the child evicts its oldest past capacity exactly as this mirror does.
       message.envId = this.#nextEnvId++
       message.env = req.envJson
-      this.#envs.set(req.envJson, message.envId)
+      this.#envs.set(req.envKey, message.envId)
       if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as string)
     }
     // Mirror the child's LRU exactly (touch on use, insert when sent, evict the oldest past capacity).
@@ -153,12 +153,12 @@ export class SandboxHandle {
     })
   }
 
-  /** The id the child holds `envJson` under, touched as the child's LRU touches it; 0 when it holds none. */
-  #envIdFor (envJson: string): number {
-    const id = this.#envs.get(envJson)
+  /** The id the child holds the set under, touched as the child's LRU touches it; 0 when it holds none. */
+  #envIdFor (envKey: string): number {
+    const id = this.#envs.get(envKey)
     if (id === undefined) return 0
-    this.#envs.delete(envJson)
-    this.#envs.set(envJson, id)
+    this.#envs.delete(envKey)
+    this.#envs.set(envKey, id)
     return id
   }
 

@@ -42,6 +42,8 @@ export interface InvocationRequest {
   timeoutMs: number
   /** The function's resolved variables as JSON text, for `process.env` and `context.env` in the sandbox. */
   envJson: string
+  /** sha256 of `envJson`: what hosts' variable sets are known by (a set may be 32 KiB; its key is 64 bytes). */
+  envKey: string
 }
 
 interface Base {

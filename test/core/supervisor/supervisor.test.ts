@@ -34,7 +34,7 @@ let seq = 0
 function request (projectId: string, source: string, event: unknown = {}): InvocationRequest {
   const c = compileSource(source, 'api/f.js')
   if (!c.ok) throw new Error(c.message)
-  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000, envJson: '{}' }
+  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000, envJson: '{}', envKey: 'none' }
 }
 
 // Reports which host ran it: the sandbox has no process, but a realm-global counter per context proves nothing, so
@@ -206,7 +206,8 @@ t.test('variables reach the function; a host keeps each set by id and is sent it
   await s.start()
   const READ = 'export async function handler () { return process.env.WHO ?? null }'
   const run = async (who: string | undefined): Promise<unknown> => {
-    const req = { ...request('p', READ), envJson: JSON.stringify(who === undefined ? {} : { WHO: who }) }
+    const envJson = JSON.stringify(who === undefined ? {} : { WHO: who })
+    const req = { ...request('p', READ), envJson, envKey: `key of ${envJson}` }
     const out = await s.run(req)
     if (out.outcome !== 'success') throw new Error(JSON.stringify(out))
     return JSON.parse(out.result)
