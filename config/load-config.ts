@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv'
 import { createError } from '../core/errors.js'
+import { parseKey } from '../core/secrets/secret-box.js'
 import { envSchema, type Config, type LogLevel } from './schema.js'
 
 type Env = Record<string, string | undefined>
@@ -78,6 +79,9 @@ export function loadConfig (env: Env = process.env): Config {
   if (nodeEnv === 'production' && v.ADMIN_TOKEN === undefined) {
     problems.push('ADMIN_TOKEN is required when NODE_ENV=production (management would be open to anyone)')
   }
+  if (v.SECRETS_KEY_PREVIOUS !== undefined && v.SECRETS_KEY === undefined) {
+    problems.push('SECRETS_KEY_PREVIOUS is set without SECRETS_KEY (rotation needs the new key in SECRETS_KEY)')
+  }
   if (problems.length > 0) {
     throw createError('FN_ERR_CONFIG_INVALID', { message: problems.join('; ') })
   }
@@ -96,6 +100,8 @@ export function loadConfig (env: Env = process.env): Config {
     logLevel: v.LOG_LEVEL as LogLevel,
     logFormat: v.LOG_FORMAT as 'text' | 'json',
     adminToken: v.ADMIN_TOKEN as string | undefined,
+    secretsKey: parseKey(v.SECRETS_KEY as string | undefined),
+    secretsKeyPrevious: parseKey(v.SECRETS_KEY_PREVIOUS as string | undefined),
     invokeToken: v.INVOKE_TOKEN as string | undefined,
     metricsToken: v.METRICS_TOKEN as string | undefined,
     metricsFunctionLabels: v.METRICS_FUNCTION_LABELS as boolean,

@@ -22,6 +22,9 @@ export const envSchema = {
     LOG_LEVEL: { type: 'string', enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
     LOG_FORMAT: { type: 'string', enum: ['text', 'json'], default: 'text' },
     ADMIN_TOKEN: { type: 'string', minLength: 16 },
+    // 32 bytes in base64 (`openssl rand -base64 32`): the key of secret variables, and the one it replaces.
+    SECRETS_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
+    SECRETS_KEY_PREVIOUS: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
     INVOKE_TOKEN: { type: 'string', minLength: 16 },
     METRICS_TOKEN: { type: 'string', minLength: 16 },
     METRICS_FUNCTION_LABELS: { type: 'boolean', default: true },
@@ -64,6 +67,9 @@ export interface Config {
   readonly logLevel: LogLevel
   readonly logFormat: 'text' | 'json'
   readonly adminToken: string | undefined
+  /** SECRETS_KEY and SECRETS_KEY_PREVIOUS, decoded (32 bytes each); undefined when not set. */
+  readonly secretsKey: Buffer | undefined
+  readonly secretsKeyPrevious: Buffer | undefined
   readonly invokeToken: string | undefined
   readonly metricsToken: string | undefined
   readonly metricsFunctionLabels: boolean

@@ -5,6 +5,7 @@ import type { Config } from '../config/schema.js'
 import { selectPlugins } from '../plugins/index.js'
 import { Compiler } from './compile/compiler.js'
 import { EnvService } from './env-service.js'
+import { SecretBox } from './secrets/secret-box.js'
 import { FunctionService } from './function-service.js'
 import { bearerCheck } from './http/auth.js'
 import { createHttpServer } from './http/server.js'
@@ -92,8 +93,9 @@ export async function buildService (config: Config, log: Logger): Promise<Servic
   }
   const compiler = new Compiler({ maxThreads: 1 })
   const counter = new InvocationCounter(registry, log, config.countFlushMs, { discard: registry.kind === 'remote' })
-  const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log })
-  const env = new EnvService({ registry, cache })
+  const box = config.secretsKey === undefined ? undefined : new SecretBox(config.secretsKey, config.secretsKeyPrevious)
+  const invoker = new Invoker({ config, registry, cache, supervisor, counter, metrics, log, ...(box !== undefined ? { box } : {}) })
+  const env = new EnvService({ registry, cache, box })
   const functions = new FunctionService({ config, registry, cache, compiler, counter, metrics, env })
   const router = new FunctionRouter({ registry, cache, ttlMs: config.codeCacheTtlMs })
   const state = { draining: false }

@@ -1,6 +1,7 @@
 import { envSchema } from '../config/schema.js'
-import type { EnvRecord, EnvScope, FunctionCache, FunctionRegistry } from '../plugins/types.js'
+import type { EnvRecord, EnvScope, FunctionCache, FunctionRegistry, StoredVariable } from '../plugins/types.js'
 import { createError } from './errors.js'
+import type { SecretBox } from './secrets/secret-box.js'
 
 /** Variable names: what shells and Lambda accept (a letter or `_`, then letters, digits, `_`). */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
@@ -18,12 +19,20 @@ function invalid (message: string): Error {
   return createError('FN_ERR_INVALID_REQUEST', { message })
 }
 
-/**
- * Secrets (write-only, encrypted at rest) are not built yet. A variable is stored and shown as it is, so a request
- * for a secret is refused rather than silently stored in plain text.
- */
-export function refuseSecrets (): never {
-  throw invalid('secret variables (write-only, encrypted at rest) are not available yet; variables are stored in plain text and shown in metadata, so set only non-secret configuration')
+/** Without a key a secret is refused, never stored in plain text. */
+const NO_KEY = 'secret variables need SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`); none is set, and secrets are never stored unencrypted'
+
+/** A secret's bytes without opening it: GCM's ciphertext is as long as the plaintext, plus the 16-byte tag. */
+function secretBytes (sealed: string): number {
+  const body = sealed.split('.')[2] ?? ''
+  return Math.max(0, Buffer.from(body, 'base64url').length - 16)
+}
+
+/** What clients see of a stored variable: never a secret's value, sealed or not. */
+function toRecord (v: StoredVariable): EnvRecord {
+  return v.secret
+    ? { name: v.name, secret: true, created_at: v.created_at, updated_at: v.updated_at }
+    : { name: v.name, secret: false, value: v.value, created_at: v.created_at, updated_at: v.updated_at }
 }
 
 /** Throws `400 Invalid request` naming the first variable that may not be set as given. */
@@ -35,14 +44,20 @@ export function checkVariables (vars: Readonly<Record<string, unknown>>): void {
   }
 }
 
-function sizeOf (vars: Readonly<Record<string, string>>): number {
-  let bytes = 0
-  for (const [name, value] of Object.entries(vars)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value)
-  return bytes
+/** Name → bytes of its value; a set's size is its names' and values' bytes. */
+type Sizes = Record<string, number>
+
+function sizesOf (vars: Readonly<Record<string, string>>): Sizes {
+  return Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, Buffer.byteLength(value)]))
 }
 
-function checkSize (vars: Readonly<Record<string, string>>, where: string): void {
-  const bytes = sizeOf(vars)
+function storedSizes (stored: readonly StoredVariable[]): Sizes {
+  return Object.fromEntries(stored.map((v) => [v.name, v.secret ? secretBytes(v.value) : Buffer.byteLength(v.value)]))
+}
+
+function checkSize (sizes: Sizes, where: string): void {
+  let bytes = 0
+  for (const [name, size] of Object.entries(sizes)) bytes += Buffer.byteLength(name) + size
   if (bytes > MAX_ENV_BYTES) throw invalid(`the variables of ${where} would be ${bytes} bytes; at most ${MAX_ENV_BYTES} (names and values)`)
 }
 
@@ -54,24 +69,34 @@ function checkSize (vars: Readonly<Record<string, string>>, where: string): void
 export class EnvService {
   readonly #registry: FunctionRegistry
   readonly #cache: FunctionCache
+  readonly #box: SecretBox | undefined
 
-  constructor (deps: { registry: FunctionRegistry, cache: FunctionCache }) {
+  constructor (deps: { registry: FunctionRegistry, cache: FunctionCache, box: SecretBox | undefined }) {
     this.#registry = deps.registry
     this.#cache = deps.cache
+    this.#box = deps.box
   }
 
   async list (scope: EnvScope): Promise<EnvRecord[]> {
     await this.#mustExist(scope)
-    return await this.#registry.env.list(scope)
+    return (await this.#registry.env.list(scope)).map(toRecord)
   }
 
-  async put (scope: EnvScope, name: string, value: string): Promise<{ record: EnvRecord, created: boolean }> {
-    checkVariables({ [name]: value })
+  /** The list with each secret's sealed form (`sealed`), for execution nodes, which open them with their own key. */
+  async listSealed (scope: EnvScope): Promise<Array<EnvRecord & { sealed?: string }>> {
     await this.#mustExist(scope)
-    await this.#checkResolvedSizes(scope, { [name]: value })
-    const written = await this.#registry.env.put(scope, name, value)
+    return (await this.#registry.env.list(scope)).map((v) => v.secret ? { ...toRecord(v), sealed: v.value } : toRecord(v))
+  }
+
+  async put (scope: EnvScope, name: string, value: string, secret: boolean): Promise<{ record: EnvRecord, created: boolean }> {
+    checkVariables({ [name]: value })
+    const box = secret ? this.#needBox() : undefined
+    await this.#mustExist(scope)
+    await this.#checkResolvedSizes(scope, { [name]: Buffer.byteLength(value) })
+    const stored = box === undefined ? value : box.seal(value, { projectId: scope.projectId, functionName: scope.functionName ?? '', name })
+    const written = await this.#registry.env.put(scope, name, stored, secret)
     await this.#invalidate(scope)
-    return written
+    return { record: toRecord(written.record), created: written.created }
   }
 
   async remove (scope: EnvScope, name: string): Promise<void> {
@@ -82,21 +107,46 @@ export class EnvService {
     if (!removed) throw createError('FN_ERR_VARIABLE_NOT_FOUND')
   }
 
-  /** A deploy's `env`, checked before the deploy writes anything: the function's own set, as it will be. */
-  async checkDeployEnv (projectId: string, functionName: string, vars: Readonly<Record<string, string>>): Promise<void> {
-    checkVariables(vars)
-    const project = Object.fromEntries((await this.#registry.env.list({ projectId })).map((r) => [r.name, r.value]))
-    checkSize({ ...project, ...vars }, `function ${functionName}`)
+  /**
+   * A deploy's `env` and `secrets`, checked before the deploy writes anything: the function's own set as it will be
+   * (a kind not given keeps what it has). A name may not be in both.
+   */
+  async checkDeploy (projectId: string, functionName: string, env: Readonly<Record<string, string>> | undefined, secrets: Readonly<Record<string, string>> | undefined): Promise<void> {
+    if (env !== undefined) checkVariables(env)
+    if (secrets !== undefined) {
+      checkVariables(secrets)
+      this.#needBox()
+      const both = Object.keys(secrets).find((name) => env !== undefined && name in env)
+      if (both !== undefined) throw invalid(`variable "${both}" is in both env and secrets`)
+    }
+    const own = await this.#registry.env.list({ projectId, functionName })
+    const kept = storedSizes(own.filter((v) => v.secret ? secrets === undefined : env === undefined))
+    const project = storedSizes(await this.#registry.env.list({ projectId }))
+    checkSize({ ...project, ...kept, ...sizesOf(env ?? {}), ...sizesOf(secrets ?? {}) }, `function ${functionName}`)
   }
 
-  /** Makes `vars` the function's own variables (after its deploy was written; the deploy invalidates the cache). */
-  async replace (projectId: string, functionName: string, vars: Readonly<Record<string, string>>): Promise<void> {
-    await this.#registry.env.replace({ projectId, functionName }, vars)
+  /** Makes these the function's own variables of each kind given (after its deploy was written, which invalidates). */
+  async replace (projectId: string, functionName: string, env: Readonly<Record<string, string>> | undefined, secrets: Readonly<Record<string, string>> | undefined): Promise<void> {
+    if (env !== undefined) await this.#registry.env.replace({ projectId, functionName }, env, false)
+    if (secrets !== undefined) {
+      const box = this.#needBox()
+      const sealed = Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, box.seal(value, { projectId, functionName, name })]))
+      await this.#registry.env.replace({ projectId, functionName }, sealed, true)
+    }
   }
 
-  /** The function's own variables, for its record. */
-  async own (projectId: string, functionName: string): Promise<Record<string, string>> {
-    return Object.fromEntries((await this.#registry.env.list({ projectId, functionName })).map((r) => [r.name, r.value]))
+  /** The function's own variables for its record: plain values, and its secrets' names only. */
+  async own (projectId: string, functionName: string): Promise<{ env: Record<string, string>, secretNames: string[] }> {
+    const stored = await this.#registry.env.list({ projectId, functionName })
+    return {
+      env: Object.fromEntries(stored.filter((v) => !v.secret).map((v) => [v.name, v.value])),
+      secretNames: stored.filter((v) => v.secret).map((v) => v.name)
+    }
+  }
+
+  #needBox (): SecretBox {
+    if (this.#box === undefined) throw invalid(NO_KEY)
+    return this.#box
   }
 
   /** Function variables belong to a function that exists; project variables need no project record. */
@@ -107,16 +157,18 @@ export class EnvService {
   }
 
   /** Every function the change reaches stays within MAX_ENV_BYTES once it is made. */
-  async #checkResolvedSizes (scope: EnvScope, change: Readonly<Record<string, string>>): Promise<void> {
+  async #checkResolvedSizes (scope: EnvScope, change: Sizes): Promise<void> {
     const { projectId, functionName } = scope
+    const project = storedSizes(await this.#registry.env.list({ projectId }))
     if (functionName !== undefined) {
-      checkSize({ ...await this.#registry.env.resolved(projectId, functionName), ...change }, `function ${functionName}`)
+      const own = storedSizes(await this.#registry.env.list(scope))
+      checkSize({ ...project, ...own, ...change }, `function ${functionName}`)
       return
     }
-    const project = Object.fromEntries((await this.#registry.env.list({ projectId })).map((r) => [r.name, r.value]))
     checkSize({ ...project, ...change }, `project ${projectId}`)
     for (const fn of await this.#registry.list(projectId)) {
-      checkSize({ ...project, ...change, ...await this.own(projectId, fn.function_name) }, `function ${fn.function_name}`)
+      const own = storedSizes(await this.#registry.env.list({ projectId, functionName: fn.function_name }))
+      checkSize({ ...project, ...change, ...own }, `function ${fn.function_name}`)
     }
   }
 

@@ -46,6 +46,8 @@ export const ERRORS = {
   FN_ERR_STORAGE_UNAVAILABLE: spec('FN_ERR_STORAGE_UNAVAILABLE', 'Storage unavailable', 503),
   FN_ERR_READ_ONLY: spec('FN_ERR_READ_ONLY', 'Read-only instance', 405),
   FN_ERR_VARIABLE_NOT_FOUND: spec('FN_ERR_VARIABLE_NOT_FOUND', 'Variable not found', 404),
+  // Internal: a stored secret that no configured key opens (a wrong or lost SECRETS_KEY).
+  FN_ERR_SECRET_UNREADABLE: spec('FN_ERR_SECRET_UNREADABLE', 'Secret unreadable', 500),
   // Internal: start-up, plugins, supervisor. Never sent to clients as such (they become FN_ERR_INTERNAL).
   FN_ERR_CONFIG_INVALID: spec('FN_ERR_CONFIG_INVALID', 'Invalid configuration', 500),
   FN_ERR_PLUGIN_FAILED: spec('FN_ERR_PLUGIN_FAILED', 'Plugin failed', 500),

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js'
 import type { FunctionCache, FunctionCode, FunctionInput, FunctionRecord, FunctionRegistry } from '../plugins/types.js'
 import type { Compiler } from './compile/compiler.js'
-import { refuseSecrets, type EnvService } from './env-service.js'
+import type { EnvService } from './env-service.js'
 import { createError } from './errors.js'
 import type { DeployBody, ManagePatchBody } from './http/validate.js'
 import type { InvocationCounter } from './invocation-counter.js'
@@ -56,7 +56,7 @@ export class FunctionService {
   async create (projectId: string, body: DeployBody & { function_name: string }): Promise<FunctionRecord> {
     const input = await this.#deployInput(projectId, body.function_name, body)
     const record = await this.#registry.create(input)
-    if (body.env !== undefined) await this.#env.replace(projectId, body.function_name, body.env)
+    await this.#env.replace(projectId, body.function_name, body.env, body.secrets)
     await this.#cache.invalidate(projectId, body.function_name)
     return await this.#withEnv(record)
   }
@@ -70,17 +70,16 @@ export class FunctionService {
       const written = await this.#registry.put(input)
       return { record: this.#withPending(written.record), created: written.created }
     })
-    // A deploy's `env` is the function's own set from now on; without it, the variables stay as they were.
-    if (body.env !== undefined) await this.#env.replace(projectId, functionName, body.env)
+    // A deploy's `env` (`secrets`) is the function's own set of that kind from now on; without it, it stays as it was.
+    await this.#env.replace(projectId, functionName, body.env, body.secrets)
     await this.#cache.invalidate(projectId, functionName)
     return { record: await this.#withEnv(result.record), created: result.created }
   }
 
   /** A deploy body as the registry stores it, with the defaults of docs/API.md; compiles (cheap checks first). */
   async #deployInput (projectId: string, functionName: string, body: DeployBody): Promise<FunctionInput> {
-    if (body.secrets !== undefined) refuseSecrets()
     // Variables are checked before anything is written: a refused deploy changes nothing.
-    if (body.env !== undefined) await this.#env.checkDeployEnv(projectId, functionName, body.env)
+    if (body.env !== undefined || body.secrets !== undefined) await this.#env.checkDeploy(projectId, functionName, body.env, body.secrets)
     const filePath = checkRoute(body.file_path ?? `api/${functionName}.js`)
     const runtime = this.#runtime(body.runtime)
     const code = await this.#compile(body.code, filePath)
@@ -135,9 +134,10 @@ export class FunctionService {
     return { source, sha256: result.sha256, compiled: result.compiled }
   }
 
-  /** A single record with the function's own variables (no secrets exist yet, so no secret names). */
+  /** A single record with the function's own variables: plain values, and its secrets' names only. */
   async #withEnv (record: FunctionRecord): Promise<FunctionRecord> {
-    return { ...record, env: await this.#env.own(record.project_id, record.function_name), secret_names: [] }
+    const { env, secretNames } = await this.#env.own(record.project_id, record.function_name)
+    return { ...record, env, secret_names: secretNames }
   }
 
   #withPending (record: FunctionRecord): FunctionRecord {

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js'
 import type { FunctionCache, FunctionRegistry, RunnableFunction } from '../plugins/types.js'
 import { boundText } from './bounded-text.js'
 import { createError, hasCode } from './errors.js'
+import type { SecretBox } from './secrets/secret-box.js'
 import type { InvocationCounter } from './invocation-counter.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
@@ -35,20 +36,39 @@ function apiSuccess (s: InvocationSuccess): InvocationResponse {
   }
 }
 
+/** Secret values shorter than this are not masked: masking `1` or `on` would garble every log line. */
+const MIN_MASKED_LENGTH = 8
+
 /**
- * A function's variables as JSON text and its sha256, once per cached function object (the memory cache hands out
- * the same one; a Redis read is a new object, and then a 1 KiB set costs a few µs).
+ * A function's variable set as hosts know it: its key, a sha256 of the set as stored (secrets sealed), once per
+ * cached function object (the memory cache hands out the same one; a Redis read is a new object, and then a 1 KiB
+ * set costs a few µs), and how to open it for a host that lacks it.
  */
-const envs = new WeakMap<RunnableFunction, { envJson: string, envKey: string }>()
-function envOf (fn: RunnableFunction): { envJson: string, envKey: string } {
-  let env = envs.get(fn)
-  if (env === undefined) {
+const envKeys = new WeakMap<RunnableFunction, string>()
+function envKeyOf (fn: RunnableFunction): string {
+  let key = envKeys.get(fn)
+  if (key === undefined) {
     // Entries cached before variables existed have none.
-    const envJson = JSON.stringify(fn.env ?? {})
-    env = { envJson, envKey: createHash('sha256').update(envJson).digest('hex') }
-    envs.set(fn, env)
+    key = createHash('sha256').update(JSON.stringify([fn.env ?? {}, fn.secrets ?? []])).digest('hex')
+    envKeys.set(fn, key)
   }
-  return env
+  return key
+}
+
+function opener (fn: RunnableFunction, box: SecretBox | undefined): () => { json: string, mask: string[] } {
+  return () => {
+    const secrets = fn.secrets ?? []
+    if (secrets.length === 0) return { json: JSON.stringify(fn.env ?? {}), mask: [] }
+    if (box === undefined) throw createError('FN_ERR_SECRET_UNREADABLE', { message: 'the function has secret variables and SECRETS_KEY is not set' })
+    const env: Record<string, string> = { ...fn.env }
+    const mask: string[] = []
+    for (const s of secrets) {
+      const value = box.open(s.sealed, { projectId: fn.projectId, functionName: s.functionName, name: s.name })
+      env[s.name] = value
+      if (value.length >= MIN_MASKED_LENGTH) mask.push(value)
+    }
+    return { json: JSON.stringify(env), mask }
+  }
 }
 
 /** Totals for /health; successful + failed = total by construction. */
@@ -71,8 +91,10 @@ export class Invoker {
   readonly #metrics: Metrics
   readonly #log: Logger
   readonly #memoryMb: number
+  readonly #box: SecretBox | undefined
 
-  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, supervisor: Supervisor, counter: InvocationCounter, metrics: Metrics, log: Logger }) {
+  constructor (deps: { config: Config, registry: FunctionRegistry, cache: FunctionCache, supervisor: Supervisor, counter: InvocationCounter, metrics: Metrics, log: Logger, box?: SecretBox }) {
+    this.#box = deps.box
     this.#registry = deps.registry
     this.#cache = deps.cache
     this.#supervisor = deps.supervisor
@@ -129,7 +151,8 @@ export class Invoker {
         compiled: fn.compiled,
         event,
         timeoutMs: fn.timeoutMs,
-        ...envOf(fn)
+        envKey: envKeyOf(fn),
+        openEnv: opener(fn, this.#box)
       }, signal)
     } catch (err) {
       if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {

@@ -62,6 +62,8 @@ export interface RunnableFunction {
   compiled: string
   /** The variables the function sees: its project's, overridden by name by its own. */
   env: Readonly<Record<string, string>>
+  /** Its secrets, sealed; names disjoint from `env`'s. */
+  secrets: readonly SealedSecret[]
 }
 
 export interface InvocationCount {
@@ -76,8 +78,17 @@ export interface EnvScope {
   functionName?: string
 }
 
-/** A variable as clients see it (docs/API.md, Variables). */
+/** A variable as clients see it (docs/API.md, Variables): a secret's value is never there. */
 export interface EnvRecord {
+  name: string
+  secret: boolean
+  value?: string
+  created_at: string
+  updated_at: string
+}
+
+/** A variable as stored: for a secret, `value` is its sealed form (core/secrets/secret-box.ts), never the secret. */
+export interface StoredVariable {
   name: string
   secret: boolean
   value: string
@@ -85,16 +96,35 @@ export interface EnvRecord {
   updated_at: string
 }
 
+/** A secret a function sees, as stored: opened only when a sandbox host that lacks it is sent its variables. */
+export interface SealedSecret {
+  name: string
+  /** Where it is set: '' for the project, else the function's name (part of the secret's identity). */
+  functionName: string
+  sealed: string
+}
+
+/** What a function sees, resolved (its own override its project's by name): plain values, and sealed secrets. */
+export interface ResolvedVariables {
+  env: Record<string, string>
+  secrets: SealedSecret[]
+}
+
 /** Project and function variables. Writes are whole: a refused one changes nothing. */
 export interface EnvStore {
   /** By name. */
-  list (scope: EnvScope): Promise<EnvRecord[]>
-  put (scope: EnvScope, name: string, value: string): Promise<{ record: EnvRecord, created: boolean }>
+  list (scope: EnvScope): Promise<StoredVariable[]>
+  /** `value` is the sealed form when `secret`. */
+  put (scope: EnvScope, name: string, value: string, secret: boolean): Promise<{ record: StoredVariable, created: boolean }>
   remove (scope: EnvScope, name: string): Promise<boolean>
-  /** Makes `vars` the function's own variables, exactly (a deploy's `env`). */
-  replace (scope: Required<EnvScope>, vars: Readonly<Record<string, string>>): Promise<void>
+  /** Makes `vars` the function's own variables of that kind (`secret`: sealed values), exactly (a deploy's `env`/`secrets`). */
+  replace (scope: Required<EnvScope>, vars: Readonly<Record<string, string>>, secret: boolean): Promise<void>
   /** What the function sees: the project's variables, overridden by name by the function's own. */
-  resolved (projectId: string, functionName: string): Promise<Record<string, string>>
+  resolved (projectId: string, functionName: string): Promise<ResolvedVariables>
+  /** Every secret as stored, for rotation. */
+  secrets (): Promise<Array<SealedSecret & { projectId: string }>>
+  /** Replaces a secret's sealed value if it is still `from` (rotation racing a write loses nothing). */
+  reseal (secret: SealedSecret & { projectId: string }, to: string): Promise<boolean>
 }
 
 export interface FunctionRegistry {

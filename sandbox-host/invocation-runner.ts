@@ -17,6 +17,17 @@ interface Invocation {
   lines: number
   bytes: number
   capturing: boolean
+  /** Secret values of the invocation's variables, replaced by `***` in what it sends (longest first). */
+  mask: readonly string[]
+}
+
+const MASK = '***'
+
+/** `text` with every secret value in it replaced, as CI systems mask secrets in their logs. */
+function masked (text: string, mask: readonly string[]): string {
+  let out = text
+  for (const secret of mask) if (out.includes(secret)) out = out.split(secret).join(MASK)
+  return out
 }
 
 /**
@@ -34,8 +45,8 @@ export class InvocationRunner {
   #current: Invocation | undefined
   #seq = 0
   #busy = false
-  /** Variable sets as JSON text by id, least recently used first: the supervisor mirrors it to know when to resend. */
-  readonly #envs = new Map<number, string>()
+  /** Variable sets as JSON text, with their secret values, by id, least recently used first: the supervisor mirrors it. */
+  readonly #envs = new Map<number, { json: string, mask: readonly string[] }>()
 
   /**
    * `fatal` is called when no realm can be built (the realm's self-check failed, or memory ran out): the host
@@ -69,8 +80,9 @@ export class InvocationRunner {
     return false
   }
 
-  #log (inv: Invocation, line: string): boolean {
+  #log (inv: Invocation, text: string): boolean {
     if (!inv.capturing) return false
+    const line = inv.mask.length === 0 ? text : masked(text, inv.mask)
     const bytes = Buffer.byteLength(line)
     // State changes only after the send: a send that throws (stack overflow at the limit) leaves nothing half-done,
     // so the truncation line cannot be lost that way.
@@ -93,9 +105,11 @@ export class InvocationRunner {
     }
   }
 
-  #finish (inv: Invocation, outcome: { ok: true, result: string } | { ok: false, message: string }): void {
+  #finish (inv: Invocation, result: { ok: true, result: string } | { ok: false, message: string }): void {
     if (!inv.open) return
     inv.open = false
+    // An error's text may quote a secret (`throw new Error(process.env.KEY)`); a result is the function's to return.
+    const outcome = result.ok || inv.mask.length === 0 ? result : { ok: false as const, message: masked(result.message, inv.mask) }
     const duration = performance.now() - inv.started
     // Answered only after what the invocation left queued has run (the sandbox has no timers, so one turn drains
     // it): from then on none of its code can run again, and the realm's global is put back for the next one.
@@ -110,12 +124,13 @@ export class InvocationRunner {
   }
 
   /** The variables under `id`, stored when `json` comes with them (evicting the oldest past capacity), else touched. */
-  #env (id: number, json: string | undefined): string | undefined {
+  #env (id: number, json: string | undefined, mask: readonly string[] | undefined): { json: string, mask: readonly string[] } | undefined {
     if (json !== undefined) {
+      const entry = { json, mask: [...(mask ?? [])].sort((a, b) => b.length - a.length) }
       this.#envs.delete(id)
-      this.#envs.set(id, json)
+      this.#envs.set(id, entry)
       if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as number)
-      return json
+      return entry
     }
     const held = this.#envs.get(id)
     if (held !== undefined) {
@@ -128,16 +143,18 @@ export class InvocationRunner {
   invoke (msg: InvokeMessage): void {
     if (this.#busy) return
     this.#busy = true
-    const inv: Invocation = { id: msg.id, seq: ++this.#seq, started: performance.now(), open: true, lines: 0, bytes: 0, capturing: true }
+    const inv: Invocation = { id: msg.id, seq: ++this.#seq, started: performance.now(), open: true, lines: 0, bytes: 0, capturing: true, mask: [] }
     this.#current = inv
     const realm = this.#realm ?? this.#createRealm()
     this.#realm = realm
     if (realm === undefined) return
-    const envJson = this.#env(msg.envId, msg.env)
-    if (envJson === undefined) {
+    const env = this.#env(msg.envId, msg.env, msg.mask)
+    if (env === undefined) {
       this.#finish(inv, { ok: false, message: 'Error: Sandbox host does not hold the variables' })
       return
     }
+    // Longest first, so a secret that contains another is masked whole.
+    inv.mask = env.mask
     const cached = this.#scripts.get(msg.sha256, msg.code, msg.filePath)
     if (cached === undefined) {
       this.#finish(inv, { ok: false, message: 'Error: Sandbox host does not hold the compiled code' })
@@ -151,7 +168,7 @@ export class InvocationRunner {
       const outer = this.#scripts.outerIn(cached, realm.context)
       // The duration is the function's own time: compiling a script new to this host is not part of it.
       inv.started = performance.now()
-      realm.run(outer, msg.event, JSON.stringify(msg.context), inv.seq, msg.envId, envJson)
+      realm.run(outer, msg.event, JSON.stringify(msg.context), inv.seq, msg.envId, env.json)
     } catch {
       // realm.run catches everything user code throws; reaching here means the realm itself failed: replace it.
       this.#realm = undefined

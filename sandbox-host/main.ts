@@ -42,6 +42,7 @@ function isInvoke (m: Record<string, unknown>): m is Record<string, unknown> & I
   const c = m.context as Record<string, unknown> | undefined
   return typeof m.id === 'string' && typeof m.sha256 === 'string' && typeof m.filePath === 'string' && typeof m.event === 'string' &&
     (m.code === undefined || typeof m.code === 'string') && typeof m.envId === 'number' && (m.env === undefined || typeof m.env === 'string') &&
+    (m.mask === undefined || (Array.isArray(m.mask) && m.mask.every((x) => typeof x === 'string'))) &&
     typeof c === 'object' && c !== null &&
     typeof c.functionName === 'string' && typeof c.projectId === 'string' && typeof c.invocationId === 'string' &&
     typeof c.timestamp === 'string' && typeof c.timeoutMs === 'number'

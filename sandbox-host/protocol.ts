@@ -43,6 +43,8 @@ export interface InvokeMessage {
   envId: number
   /** The variables as JSON text (an object of strings), sent only when the parent does not know the child holds them. */
   env?: string
+  /** With `env`: secret values (8 characters or more) the child replaces by `***` in every log line and error it sends. */
+  mask?: string[]
 }
 
 export interface ShutdownMessage {

@@ -27,8 +27,8 @@ export interface DeployBody {
   is_active?: boolean
   /** The function's own variables, replacing the ones it had. */
   env?: Record<string, string>
-  /** Refused until secrets are encrypted at rest (core/env-service.ts). */
-  secrets?: Record<string, unknown>
+  /** The function's own secrets (write-only, sealed at rest), replacing the ones it had. */
+  secrets?: Record<string, string>
 }
 
 export interface EnvPutBody {
@@ -73,7 +73,7 @@ export function createBodyValidators (config: Config): BodyValidators {
     timeout_ms: { type: 'integer', minimum: 1, maximum: config.functionTimeoutMs },
     is_active: { type: 'boolean' },
     env: { type: 'object', additionalProperties: { type: 'string' } },
-    secrets: { type: 'object' }
+    secrets: { type: 'object', additionalProperties: { type: 'string' } }
   }
   const functionName = { type: 'string', pattern: NAME_PATTERN.source }
   const compile = <T>(schema: object): (body: unknown) => T => {

@@ -111,6 +111,13 @@ export class SandboxHandle {
 
   run (req: InvocationRequest): Promise<InvocationOutcome> {
     if (!this.available) throw new Error(`host ${this.id} is ${this.#retired ? 'retiring' : this.state}`)
+    const env = this.#envFor(req)
+    if (env === undefined) {
+      // A secret that does not open fails this invocation alone, before the host is given anything; the host stays
+      // idle (and unbound if it was), and the supervisor hears so.
+      queueMicrotask(() => { this.#hooks.idle(this) })
+      return Promise.resolve({ outcome: 'error', message: 'Error: the function\'s secret variables could not be decrypted (SECRETS_KEY)', duration: 0, logs: [] })
+    }
     this.state = 'busy'
     this.projectId ??= req.projectId
     this.invocations++
@@ -128,14 +135,9 @@ export class SandboxHandle {
         timestamp: new Date().toISOString(),
         timeoutMs: req.timeoutMs
       },
-      envId: this.#envIdFor(req.envKey)
-    }
-    if (!this.#envs.has(req.envKey)) {
-      // Not held: a new id and the text; the child evicts its oldest past capacity exactly as this mirror does.
-      message.envId = this.#nextEnvId++
-      message.env = req.envJson
-      this.#envs.set(req.envKey, message.envId)
-      if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as string)
+      envId: env.id,
+      ...(env.json === undefined ? {} : { env: env.json }),
+      ...(env.mask === undefined || env.mask.length === 0 ? {} : { mask: env.mask })
     }
     // Mirror the child's LRU exactly (touch on use, insert when sent, evict the oldest past capacity).
     if (this.#scripts.delete(req.sha256)) {
@@ -151,6 +153,27 @@ export class SandboxHandle {
       this.#running = { req, resolve, dispatchedAt: performance.now(), logs: [], logBytes: 0, answered: false, deadline }
       this.#child.send(message, (err) => { if (err !== null && err !== undefined) this.#violate('could not be sent its invocation') })
     })
+  }
+
+  /**
+   * The id the child holds the invocation's variable set under; for a set it lacks, a new id with the set opened
+   * now (the only time the front holds its secrets) and recorded as the child will record it, evicting the oldest
+   * past capacity exactly as the child does. Undefined when a secret does not open.
+   */
+  #envFor (req: InvocationRequest): { id: number, json?: string, mask?: string[] } | undefined {
+    const held = this.#envIdFor(req.envKey)
+    if (held !== 0) return { id: held }
+    let opened: { json: string, mask: string[] }
+    try {
+      opened = req.openEnv()
+    } catch (err) {
+      this.#log.error('function variables could not be opened', { projectId: req.projectId, functionName: req.functionName, err: (err as Error).message })
+      return undefined
+    }
+    const id = this.#nextEnvId++
+    this.#envs.set(req.envKey, id)
+    if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as string)
+    return { id, json: opened.json, mask: opened.mask }
   }
 
   /** The id the child holds the set under, touched as the child's LRU touches it; 0 when it holds none. */

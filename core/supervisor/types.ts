@@ -40,10 +40,14 @@ export interface InvocationRequest {
   /** The event as JSON text. */
   event: string
   timeoutMs: number
-  /** The function's resolved variables as JSON text, for `process.env` and `context.env` in the sandbox. */
-  envJson: string
-  /** sha256 of `envJson`: what hosts' variable sets are known by (a set may be 32 KiB; its key is 64 bytes). */
+  /** What hosts' variable sets are known by: a sha256 of the set as stored (secrets sealed), never of a secret. */
   envKey: string
+  /**
+   * The set for a host that lacks it: the variables as JSON text (secrets opened) and the secret values to mask in
+   * what the host sends back. Called only then, so a secret is in the front's memory no longer than that dispatch.
+   * Throws FN_ERR_SECRET_UNREADABLE when a secret does not open.
+   */
+  openEnv: () => { json: string, mask: string[] }
 }
 
 interface Base {

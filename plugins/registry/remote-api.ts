@@ -83,7 +83,7 @@ export class RemoteApiRegistry implements FunctionRegistry {
     }
     return {
       id: record.id, projectId, functionName, filePath: record.file_path, isActive: record.is_active,
-      timeoutMs: record.timeout_ms, codeSha256: record.code_sha256, compiled, env: await this.env.resolved(projectId, functionName)
+      timeoutMs: record.timeout_ms, codeSha256: record.code_sha256, compiled, ...await this.env.resolved(projectId, functionName)
     }
   }
 

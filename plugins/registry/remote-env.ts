@@ -1,4 +1,4 @@
-import type { EnvRecord, EnvScope, EnvStore } from '../types.js'
+import type { EnvScope, EnvStore, ResolvedVariables, StoredVariable } from '../types.js'
 
 /** GET of the upstream's management API: the response on 200, null on 404 (remote-api.ts). */
 type UpstreamGet = (path: string) => Promise<Response | null>
@@ -7,7 +7,11 @@ const path = (scope: EnvScope): string => scope.functionName === undefined
   ? `/api/projects/${scope.projectId}/env`
   : `/api/functions/${scope.projectId}/${scope.functionName}/env`
 
-/** An execution node's variables: read from the upstream's management API; writes are refused like every write. */
+/**
+ * An execution node's variables: read from the upstream's management API, secrets only in their sealed form
+ * (`?sealed=true`, admin only), which this node opens with its own SECRETS_KEY when a host needs them. Writes are
+ * refused like every write.
+ */
 export class RemoteEnvStore implements EnvStore {
   readonly #get: UpstreamGet
   readonly #refuse: () => never
@@ -17,19 +21,30 @@ export class RemoteEnvStore implements EnvStore {
     this.#refuse = refuse
   }
 
-  async list (scope: EnvScope): Promise<EnvRecord[]> {
-    const res = await this.#get(path(scope))
-    return res === null ? [] : ((await res.json()) as { env: EnvRecord[] }).env
+  async list (scope: EnvScope): Promise<StoredVariable[]> {
+    const res = await this.#get(`${path(scope)}?sealed=true`)
+    if (res === null) return []
+    const env = ((await res.json()) as { env: Array<StoredVariable & { sealed?: string }> }).env
+    return env.map((r) => ({ name: r.name, secret: r.secret, value: (r.secret ? r.sealed : r.value) ?? '', created_at: r.created_at, updated_at: r.updated_at }))
   }
 
   async put (): Promise<never> { this.#refuse() }
   async remove (): Promise<never> { this.#refuse() }
   async replace (): Promise<never> { this.#refuse() }
+  async reseal (): Promise<never> { this.#refuse() }
+  /** Rotation runs where the database is, not on an execution node. */
+  async secrets (): Promise<never> { this.#refuse() }
 
-  async resolved (projectId: string, functionName: string): Promise<Record<string, string>> {
+  async resolved (projectId: string, functionName: string): Promise<ResolvedVariables> {
     const [project, own] = await Promise.all([this.list({ projectId }), this.list({ projectId, functionName })])
-    const env: Record<string, string> = {}
-    for (const r of [...project, ...own]) env[r.name] = r.value
-    return env
+    const winners = new Map<string, StoredVariable & { level: string }>()
+    for (const r of project) winners.set(r.name, { ...r, level: '' })
+    for (const r of own) winners.set(r.name, { ...r, level: functionName })
+    const resolved: ResolvedVariables = { env: {}, secrets: [] }
+    for (const [name, r] of winners) {
+      if (r.secret) resolved.secrets.push({ name, functionName: r.level, sealed: r.value })
+      else resolved.env[name] = r.value
+    }
+    return resolved
   }
 }

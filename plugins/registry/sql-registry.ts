@@ -176,8 +176,8 @@ export class SqlFunctionRegistry implements FunctionRegistry {
       [projectId, functionName])
     const r = rows[0]
     if (r === undefined) return null
-    const env = await this.env.resolved(projectId, functionName)
-    return { id: r.id, projectId, functionName, filePath: r.file_path, isActive: r.is_active, timeoutMs: r.timeout_ms, codeSha256: r.code_sha256, compiled: r.compiled, env }
+    const { env, secrets } = await this.env.resolved(projectId, functionName)
+    return { id: r.id, projectId, functionName, filePath: r.file_path, isActive: r.is_active, timeoutMs: r.timeout_ms, codeSha256: r.code_sha256, compiled: r.compiled, env, secrets }
   }
 
   async addInvocationCounts (counts: readonly InvocationCount[]): Promise<void> {

@@ -74,7 +74,7 @@ t.test('every refusal is 400 Invalid request naming the variable, and changes no
     ['DATABASE_URL', { value: 'postgres://x' }, /variable "DATABASE_URL" is reserved/],
     ['OK', { value: 42 }, /value: must be string/],
     ['OK', { value: 'x', extra: 1 }, /unknown field "extra"/],
-    ['SECRET', { value: 'x', secret: true }, /secret variables .* are not available yet/]
+    ['SECRET', { value: 'x', secret: true }, /secret variables need SECRETS_KEY .* never stored unencrypted/]
   ]
   for (const [name, body, message] of refusals) {
     const res = await svc.call('PUT', `/api/projects/${P}/env/${name}`, body)

@@ -6,8 +6,10 @@ import { fixture, startService } from '../helpers/service.js'
 // database credentials. With a Redis shared with the upstream, the upstream's writes invalidate its cache too.
 const ADMIN = 'admin-token-remote-0123456789'
 const prefix = `fn-test:remote${process.pid}`
-const upstream = await startService({ ADMIN_TOKEN: ADMIN, REDIS_PREFIX: prefix })
-const node = await startService({ ADMIN_TOKEN: ADMIN, API_ENDPOINT: upstream.url, DATABASE_URL: '', REDIS_PREFIX: prefix })
+// Both hold the same SECRETS_KEY: the node receives secrets only sealed and opens them itself.
+const SECRETS_KEY = Buffer.alloc(32, 7).toString('base64')
+const upstream = await startService({ ADMIN_TOKEN: ADMIN, REDIS_PREFIX: prefix, SECRETS_KEY })
+const node = await startService({ ADMIN_TOKEN: ADMIN, API_ENDPOINT: upstream.url, DATABASE_URL: '', REDIS_PREFIX: prefix, SECRETS_KEY })
 t.teardown(async () => { await node.stop(); await upstream.stop() })
 const admin = { authorization: `Bearer ${ADMIN}` }
 
@@ -24,10 +26,10 @@ t.test('functions deployed upstream run on the execution node, and read the same
 })
 
 t.test('the execution node runs functions with the upstream\'s variables, and refuses to write them', async t => {
-  await upstream.deploy('p-remote-env', 'reader', 'export const handler = async () => [process.env.LEVEL, process.env.OWN]', { env: { OWN: 'own' } })
+  await upstream.deploy('p-remote-env', 'reader', 'export const handler = async () => [process.env.LEVEL, process.env.OWN, process.env.KEY]', { env: { OWN: 'own' }, secrets: { KEY: 'secret-value-1' } })
   t.equal((await upstream.call('PUT', '/api/projects/p-remote-env/env/LEVEL', { value: 'project' }, admin)).status, 201)
   const r = await node.invoke('p-remote-env', 'reader', {})
-  t.same([r.status, r.json.result], [200, ['project', 'own']])
+  t.same([r.status, r.json.result], [200, ['project', 'own', 'secret-value-1']], 'the secret arrived sealed and opened here')
   for (const [method, path] of [['PUT', '/api/projects/p-remote-env/env/X'], ['DELETE', '/api/projects/p-remote-env/env/LEVEL'], ['PUT', '/api/functions/p-remote-env/reader/env/X']] as const) {
     const res = await node.call(method, path, method === 'PUT' ? { value: '1' } : undefined, admin)
     t.same([res.status, res.json.error], [405, 'Read-only instance'], `${method} ${path}`)

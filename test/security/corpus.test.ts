@@ -21,12 +21,12 @@ await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
 const port = (listener.address() as net.AddressInfo).port
 t.teardown(() => { listener.close() })
 
-const svc = await startService({ SANDBOX_MEMORY_MB: '64', SANDBOX_POOL_SIZE: '2' })
+const svc = await startService({ SANDBOX_MEMORY_MB: '64', SANDBOX_POOL_SIZE: '2', SECRETS_KEY: Buffer.alloc(32, 9).toString('base64') })
 t.teardown(() => svc.stop())
 
 // A bystander in another project whose state and results must not change whatever the attacker does.
 const VICTIM = 'export async function handler (event) { return { sum: [1, 2, 3].map((x) => x * 2).reduce((a, b) => a + b), polluted: ({}).polluted ?? null, json: JSON.stringify({ a: 1 }) } }'
-await svc.deploy('victim', 'steady', VICTIM, { env: { VICTIM_VARIABLE: SECRET } })
+await svc.deploy('victim', 'steady', VICTIM, { env: { VICTIM_VARIABLE: SECRET }, secrets: { VICTIM_SECRET: SECRET } })
 const projectVariable = await svc.call('PUT', '/api/projects/victim/env/VICTIM_PROJECT_VARIABLE', { value: SECRET })
 if (projectVariable.status !== 201) throw new Error(`the victim's project variable: ${projectVariable.text}`)
 const victimBefore = await svc.invoke('victim', 'steady', {})

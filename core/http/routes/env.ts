@@ -1,5 +1,4 @@
 import type { EnvScope } from '../../../plugins/types.js'
-import { refuseSecrets } from '../../env-service.js'
 import { parseJson, readBody } from '../body.js'
 import { sendJson } from '../send.js'
 import { checkFunctionName, checkProjectId } from '../validate.js'
@@ -14,7 +13,8 @@ export function envRoutes (routes: RouteTable, deps: RouteDeps): void {
   for (const [base, scopeOf] of [['/api/projects/:projectId/env', projectScope], ['/api/functions/:projectId/:functionName/env', functionScope]] as const) {
     routes.define('GET', base, async (req, res) => {
       auth.admin(req)
-      const list = await env.list(scopeOf(req))
+      // Execution nodes ask for the sealed forms of secrets (admin only, like every call here) to open them themselves.
+      const list = req.query.sealed === 'true' ? await env.listSealed(scopeOf(req)) : await env.list(scopeOf(req))
       sendJson(res, 200, { success: true, env: list, count: list.length })
     })
 
@@ -22,8 +22,7 @@ export function envRoutes (routes: RouteTable, deps: RouteDeps): void {
       auth.admin(req)
       const scope = scopeOf(req)
       const body = validators.envPut(parseJson(await readBody(req, config.maxBodyBytes), undefined))
-      if (body.secret === true) refuseSecrets()
-      const { record, created } = await env.put(scope, req.params.name as string, body.value)
+      const { record, created } = await env.put(scope, req.params.name as string, body.value, body.secret === true)
       sendJson(res, created ? 201 : 200, { success: true, variable: record })
     })
 

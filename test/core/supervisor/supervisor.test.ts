@@ -34,7 +34,7 @@ let seq = 0
 function request (projectId: string, source: string, event: unknown = {}): InvocationRequest {
   const c = compileSource(source, 'api/f.js')
   if (!c.ok) throw new Error(c.message)
-  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000, envJson: '{}', envKey: 'none' }
+  return { invocationId: `inv-${++seq}`, projectId, functionName: 'f', filePath: 'api/f.js', sha256: c.sha256, compiled: c.compiled, event: JSON.stringify(event), timeoutMs: 5000, envKey: 'none', openEnv: () => ({ json: '{}', mask: [] }) }
 }
 
 // Reports which host ran it: the sandbox has no process, but a realm-global counter per context proves nothing, so
@@ -207,7 +207,7 @@ t.test('variables reach the function; a host keeps each set by id and is sent it
   const READ = 'export async function handler () { return process.env.WHO ?? null }'
   const run = async (who: string | undefined): Promise<unknown> => {
     const envJson = JSON.stringify(who === undefined ? {} : { WHO: who })
-    const req = { ...request('p', READ), envJson, envKey: `key of ${envJson}` }
+    const req = { ...request('p', READ), envKey: `key of ${envJson}`, openEnv: () => ({ json: envJson, mask: [] }) }
     const out = await s.run(req)
     if (out.outcome !== 'success') throw new Error(JSON.stringify(out))
     return JSON.parse(out.result)

@@ -3,7 +3,7 @@ import { createMemoryFunctionCache } from '../../../plugins/cache/memory.js'
 import type { RunnableFunction } from '../../../plugins/types.js'
 
 const fn = (sha: string): RunnableFunction => ({
-  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: 'c', env: {}
+  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: 'c', env: {}, secrets: []
 })
 
 t.test('entries come back as stored, frozen, until invalidated', async t => {

@@ -5,7 +5,7 @@ import type { RunnableFunction } from '../../../plugins/types.js'
 import { REDIS_URL, dropRedisPrefix, needs } from '../../helpers/backends.js'
 
 const fn = (sha: string): RunnableFunction => ({
-  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: `code of ${sha}`, env: {}
+  id: 'fn_x', projectId: 'p', functionName: 'f', filePath: 'api/f.js', isActive: true, timeoutMs: 1000, codeSha256: sha, compiled: `code of ${sha}`, env: {}, secrets: []
 })
 const lines: string[] = []
 const log = createLogger({ level: 'debug', format: 'json', write: (l) => { lines.push(l) } })

@@ -65,7 +65,7 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
 
   t.test('runnable returns what an invocation needs, or null', async t => {
     t.same(await registry.runnable('contract', 'beta'), {
-      id: (await registry.get('contract', 'beta'))?.id, projectId: 'contract', functionName: 'beta', filePath: 'api/beta.js', isActive: true, timeoutMs: 5000, codeSha256: 'b'.repeat(64), compiled: 'c2', env: {}
+      id: (await registry.get('contract', 'beta'))?.id, projectId: 'contract', functionName: 'beta', filePath: 'api/beta.js', isActive: true, timeoutMs: 5000, codeSha256: 'b'.repeat(64), compiled: 'c2', env: {}, secrets: []
     })
     t.equal(await registry.runnable('contract', 'missing'), null)
   })
@@ -110,26 +110,41 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
   t.test('variables: two levels, the function\'s own winning by name; replace is exact; remove takes them along', async t => {
     const project = { projectId: 'contract' }
     const beta = { projectId: 'contract', functionName: 'beta' }
-    const first = await registry.env.put(project, 'REGION', 'eu')
+    const first = await registry.env.put(project, 'REGION', 'eu', false)
     t.match(first, { created: true, record: { name: 'REGION', secret: false, value: 'eu' } })
     t.equal(new Date(first.record.created_at).toISOString(), first.record.created_at)
-    t.equal((await registry.env.put(project, 'REGION', 'us')).created, false)
-    await registry.env.put(project, 'SHARED', 'p')
-    await registry.env.put(beta, 'SHARED', 'f')
-    t.same(await registry.env.resolved('contract', 'beta'), { REGION: 'us', SHARED: 'f' })
-    t.same(await registry.env.resolved('contract', 'alpha'), { REGION: 'us', SHARED: 'p' })
+    t.equal((await registry.env.put(project, 'REGION', 'us', false)).created, false)
+    await registry.env.put(project, 'SHARED', 'p', false)
+    await registry.env.put(beta, 'SHARED', 'f', false)
+    t.same(await registry.env.resolved('contract', 'beta'), { env: { REGION: 'us', SHARED: 'f' }, secrets: [] })
+    t.same(await registry.env.resolved('contract', 'alpha'), { env: { REGION: 'us', SHARED: 'p' }, secrets: [] })
     t.same((await registry.runnable('contract', 'beta'))?.env, { REGION: 'us', SHARED: 'f' }, 'runnable carries them')
     t.same((await registry.env.list(project)).map((r) => r.name), ['REGION', 'SHARED'])
-    await registry.env.put(beta, 'KEEP', 'k')
+    await registry.env.put(beta, 'KEEP', 'k', false)
     const keptAt = (await registry.env.list(beta)).find((r) => r.name === 'KEEP')?.created_at
-    await registry.env.replace({ projectId: 'contract', functionName: 'beta' }, { KEEP: 'k', NEW: 'n' })
+    await registry.env.replace({ projectId: 'contract', functionName: 'beta' }, { KEEP: 'k', NEW: 'n' }, false)
     const after = await registry.env.list(beta)
     t.same(after.map((r) => [r.name, r.value]), [['KEEP', 'k'], ['NEW', 'n']], 'exactly the new set')
     t.equal(after.find((r) => r.name === 'KEEP')?.created_at, keptAt, 'a kept variable keeps its created_at')
     t.equal(await registry.env.remove(beta, 'NEW'), true)
     t.equal(await registry.env.remove(beta, 'NEW'), false)
     t.equal(await registry.env.remove(project, 'SHARED'), true)
-    t.same(await registry.env.resolved('contract', 'beta'), { KEEP: 'k', REGION: 'us' })
+    t.same(await registry.env.resolved('contract', 'beta'), { env: { KEEP: 'k', REGION: 'us' }, secrets: [] })
+    // Secrets are stored as given (sealed by the caller) and resolved apart; a function's own plain one overrides a project secret.
+    await registry.env.put(project, 'TOKEN', 'v1.sealed-project', true)
+    await registry.env.put(beta, 'API_KEY', 'v1.sealed-beta', true)
+    t.same(await registry.env.resolved('contract', 'beta'), { env: { KEEP: 'k', REGION: 'us' }, secrets: [{ name: 'TOKEN', functionName: '', sealed: 'v1.sealed-project' }, { name: 'API_KEY', functionName: 'beta', sealed: 'v1.sealed-beta' }] })
+    await registry.env.put(beta, 'TOKEN', 'plain', false)
+    t.same((await registry.env.resolved('contract', 'beta')).env.TOKEN, 'plain')
+    const all = await registry.env.secrets()
+    t.same(all.map((x) => x.name).sort(), ['API_KEY', 'TOKEN'])
+    const apiKey = all.find((x) => x.name === 'API_KEY') as (typeof all)[number]
+    t.equal(await registry.env.reseal(apiKey, 'v1.resealed'), true)
+    t.equal(await registry.env.reseal(apiKey, 'v1.again'), false, 'a reseal from a value no longer there changes nothing')
+    t.equal((await registry.env.list(beta)).find((v) => v.name === 'API_KEY')?.value, 'v1.resealed')
+    await registry.env.replace({ projectId: 'contract', functionName: 'beta' }, {}, true)
+    t.same((await registry.env.list(beta)).map((v) => v.name), ['KEEP', 'TOKEN'], 'replacing the secrets leaves the plain ones')
+    t.equal(await registry.env.remove(project, 'TOKEN'), true)
     t.same(await registry.env.list({ projectId: 'nobody' }), [])
   })
 
@@ -138,7 +153,7 @@ export function registryContract (t: Test, open: () => Promise<{ registry: Funct
     t.equal(await registry.remove('contract', 'alpha'), false)
     t.equal(await registry.get('contract', 'alpha'), null)
     t.equal(await registry.source('contract', 'alpha'), null)
-    await registry.env.put({ projectId: 'contract', functionName: 'beta' }, 'GONE', 'x')
+    await registry.env.put({ projectId: 'contract', functionName: 'beta' }, 'GONE', 'x', false)
     t.equal(await registry.remove('contract', 'beta'), true)
     t.same(await registry.env.list({ projectId: 'contract', functionName: 'beta' }), [], 'a removed function\'s own variables went with it')
     t.same((await registry.env.list({ projectId: 'contract' })).map((r) => r.name), ['REGION'], 'the project\'s stay')
