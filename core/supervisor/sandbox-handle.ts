@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { ENV_CACHE_SIZE, SCRIPT_CACHE_SIZE, parseChildMessage, type ChildMessage, type InvokeMessage } from '../../sandbox-host/protocol.js'
 import { boundText } from '../bounded-text.js'
 import type { Logger } from '../logger.js'
+import { ChildLru } from './child-lru.js'
 import { exitReason } from './exit-reason.js'
 import type { HostState, InvocationOutcome, InvocationRequest, RestartReason, SupervisorOptions } from './types.js'
 
@@ -53,10 +54,10 @@ export class SandboxHandle {
   readonly #opts: SupervisorOptions
   readonly #hooks: HandleHooks
   readonly #log: Logger
-  /** sha256s the child holds, in the child's own LRU order: code is sent only when it is not there. */
-  readonly #scripts = new Map<string, true>()
-  /** Variable sets the child holds, by their sha256, with the id the child knows each by, in the child's LRU order. */
-  readonly #envs = new Map<string, number>()
+  /** sha256s of the scripts the child holds: code is sent only when it is not there. */
+  readonly #scripts = new ChildLru<string, true>(SCRIPT_CACHE_SIZE)
+  /** Variable sets the child holds, by their sha256, with the id the child knows each by. */
+  readonly #envs = new ChildLru<string, number>(ENV_CACHE_SIZE)
   #nextEnvId = 1
   #running: Running | undefined
   #stderr = ''
@@ -139,13 +140,9 @@ export class SandboxHandle {
       ...(env.json === undefined ? {} : { env: env.json }),
       ...(env.mask === undefined || env.mask.length === 0 ? {} : { mask: env.mask })
     }
-    // Mirror the child's LRU exactly (touch on use, insert when sent, evict the oldest past capacity).
-    if (this.#scripts.delete(req.sha256)) {
-      this.#scripts.set(req.sha256, true)
-    } else {
+    if (this.#scripts.touch(req.sha256) === undefined) {
       message.code = req.compiled
-      this.#scripts.set(req.sha256, true)
-      if (this.#scripts.size > SCRIPT_CACHE_SIZE) this.#scripts.delete(this.#scripts.keys().next().value as string)
+      this.#scripts.add(req.sha256, true)
     }
     return new Promise((resolve) => {
       const deadline = setTimeout(() => { this.#onDeadline() }, req.timeoutMs)
@@ -161,8 +158,8 @@ export class SandboxHandle {
    * past capacity exactly as the child does. Undefined when a secret does not open.
    */
   #envFor (req: InvocationRequest): { id: number, json?: string, mask?: string[] } | undefined {
-    const held = this.#envIdFor(req.envKey)
-    if (held !== 0) return { id: held }
+    const held = this.#envs.touch(req.envKey)
+    if (held !== undefined) return { id: held }
     let opened: { json: string, mask: string[] }
     try {
       opened = req.openEnv()
@@ -171,18 +168,8 @@ export class SandboxHandle {
       return undefined
     }
     const id = this.#nextEnvId++
-    this.#envs.set(req.envKey, id)
-    if (this.#envs.size > ENV_CACHE_SIZE) this.#envs.delete(this.#envs.keys().next().value as string)
+    this.#envs.add(req.envKey, id)
     return { id, json: opened.json, mask: opened.mask }
-  }
-
-  /** The id the child holds the set under, touched as the child's LRU touches it; 0 when it holds none. */
-  #envIdFor (envKey: string): number {
-    const id = this.#envs.get(envKey)
-    if (id === undefined) return 0
-    this.#envs.delete(envKey)
-    this.#envs.set(envKey, id)
-    return id
   }
 
   #answer (outcome: InvocationOutcome): void {
