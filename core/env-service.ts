@@ -1,7 +1,7 @@
 import { envSchema } from '../config/schema.js'
 import type { EnvRecord, EnvScope, FunctionCache, FunctionRegistry, StoredVariable } from '../plugins/types.js'
 import { createError } from './errors.js'
-import type { SecretBox } from './secrets/secret-box.js'
+import { sealedValueBytes, type SecretBox } from './secrets/secret-box.js'
 
 /** Variable names: what shells and Lambda accept (a letter or `_`, then letters, digits, `_`). */
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/
@@ -21,12 +21,6 @@ function invalid (message: string): Error {
 
 /** Without a key a secret is refused, never stored in plain text. */
 const NO_KEY = 'secret variables need SECRETS_KEY (32 random bytes, base64: `openssl rand -base64 32`); none is set, and secrets are never stored unencrypted'
-
-/** A secret's bytes without opening it: GCM's ciphertext is as long as the plaintext, plus the 16-byte tag. */
-function secretBytes (sealed: string): number {
-  const body = sealed.split('.')[2] ?? ''
-  return Math.max(0, Buffer.from(body, 'base64url').length - 16)
-}
 
 /** What clients see of a stored variable: never a secret's value, sealed or not. */
 function toRecord (v: StoredVariable): EnvRecord {
@@ -52,7 +46,7 @@ function sizesOf (vars: Readonly<Record<string, string>>): Sizes {
 }
 
 function storedSizes (stored: readonly StoredVariable[]): Sizes {
-  return Object.fromEntries(stored.map((v) => [v.name, v.secret ? secretBytes(v.value) : Buffer.byteLength(v.value)]))
+  return Object.fromEntries(stored.map((v) => [v.name, v.secret ? sealedValueBytes(v.value) : Buffer.byteLength(v.value)]))
 }
 
 function checkSize (sizes: Sizes, where: string): void {

@@ -39,20 +39,26 @@ function apiSuccess (s: InvocationSuccess): InvocationResponse {
 /** Secret values shorter than this are not masked: masking `1` or `on` would garble every log line. */
 const MIN_MASKED_LENGTH = 8
 
+interface HostEnv {
+  /** A sha256 of the set as stored (secrets sealed): what hosts know the set by. */
+  envKey: string
+  /** Opens the set for a host that lacks it. */
+  openEnv: () => { json: string, mask: string[] }
+}
+
 /**
- * A function's variable set as hosts know it: its key, a sha256 of the set as stored (secrets sealed), once per
- * cached function object (the memory cache hands out the same one; a Redis read is a new object, and then a 1 KiB
- * set costs a few µs), and how to open it for a host that lacks it.
+ * A function's variable set as hosts know it, once per cached function object (the memory cache hands out the same
+ * one; a Redis read is a new object, and then a 1 KiB set costs a few µs).
  */
-const envKeys = new WeakMap<RunnableFunction, string>()
-function envKeyOf (fn: RunnableFunction): string {
-  let key = envKeys.get(fn)
-  if (key === undefined) {
+const hostEnvs = new WeakMap<RunnableFunction, HostEnv>()
+function hostEnvOf (fn: RunnableFunction, box: SecretBox | undefined): HostEnv {
+  let env = hostEnvs.get(fn)
+  if (env === undefined) {
     // Entries cached before variables existed have none.
-    key = createHash('sha256').update(JSON.stringify([fn.env ?? {}, fn.secrets ?? []])).digest('hex')
-    envKeys.set(fn, key)
+    env = { envKey: createHash('sha256').update(JSON.stringify([fn.env ?? {}, fn.secrets ?? []])).digest('hex'), openEnv: opener(fn, box) }
+    hostEnvs.set(fn, env)
   }
-  return key
+  return env
 }
 
 function opener (fn: RunnableFunction, box: SecretBox | undefined): () => { json: string, mask: string[] } {
@@ -151,8 +157,7 @@ export class Invoker {
         compiled: fn.compiled,
         event,
         timeoutMs: fn.timeoutMs,
-        envKey: envKeyOf(fn),
-        openEnv: opener(fn, this.#box)
+        ...hostEnvOf(fn, this.#box)
       }, signal)
     } catch (err) {
       if (hasCode(err, 'FN_ERR_OVERLOADED') || hasCode(err, 'FN_ERR_SHUTTING_DOWN') || hasCode(err, 'FN_ERR_SANDBOX_UNAVAILABLE')) {

@@ -72,6 +72,12 @@ function openWith (key: Buffer, sealed: string, id: SecretIdentity): string | un
   }
 }
 
+/** Bytes of the value a sealed form holds, without opening it: GCM's ciphertext is as long as the plaintext. */
+export function sealedValueBytes (sealed: string): number {
+  const body = sealed.split('.')[2] ?? ''
+  return Math.max(0, Buffer.from(body, 'base64url').length - TAG_BYTES)
+}
+
 /** A key as configured: base64 of exactly 32 bytes, else undefined. */
 export function parseKey (text: string | undefined): Buffer | undefined {
   if (text === undefined) return undefined

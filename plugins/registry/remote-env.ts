@@ -1,4 +1,5 @@
 import type { EnvScope, EnvStore, ResolvedVariables, StoredVariable } from '../types.js'
+import { resolveVariables } from './resolve-variables.js'
 
 /** GET of the upstream's management API: the response on 200, null on 404 (remote-api.ts). */
 type UpstreamGet = (path: string) => Promise<Response | null>
@@ -37,14 +38,6 @@ export class RemoteEnvStore implements EnvStore {
 
   async resolved (projectId: string, functionName: string): Promise<ResolvedVariables> {
     const [project, own] = await Promise.all([this.list({ projectId }), this.list({ projectId, functionName })])
-    const winners = new Map<string, StoredVariable & { level: string }>()
-    for (const r of project) winners.set(r.name, { ...r, level: '' })
-    for (const r of own) winners.set(r.name, { ...r, level: functionName })
-    const resolved: ResolvedVariables = { env: {}, secrets: [] }
-    for (const [name, r] of winners) {
-      if (r.secret) resolved.secrets.push({ name, functionName: r.level, sealed: r.value })
-      else resolved.env[name] = r.value
-    }
-    return resolved
+    return resolveVariables([...project.map((v) => ({ ...v, level: '' })), ...own.map((v) => ({ ...v, level: functionName }))])
   }
 }

@@ -1,4 +1,5 @@
 import type { EnvScope, EnvStore, ResolvedVariables, SealedSecret, StoredVariable } from '../types.js'
+import { resolveVariables } from './resolve-variables.js'
 
 interface EnvRow {
   name: string
@@ -72,18 +73,10 @@ export class SqlEnvStore implements EnvStore {
 
   async resolved (projectId: string, functionName: string): Promise<ResolvedVariables> {
     // The project's rows first, the function's after: the function's own win by name, whatever their kind.
-    const rows = await this.#q<{ name: string, value: string, secret: boolean, function_name: string }>(
-      `SELECT name, value, secret, function_name FROM env_vars WHERE project_id = $1 AND function_name IN ('', $2)
+    const rows = await this.#q<{ name: string, value: string, secret: boolean, level: string }>(
+      `SELECT name, value, secret, function_name AS level FROM env_vars WHERE project_id = $1 AND function_name IN ('', $2)
        ORDER BY function_name <> '', name`, [projectId, functionName])
-    const winners = new Map<string, { value: string, secret: boolean, function_name: string }>()
-    for (const r of rows) winners.set(r.name, r)
-    const env: Record<string, string> = {}
-    const secrets: SealedSecret[] = []
-    for (const [name, r] of winners) {
-      if (r.secret) secrets.push({ name, functionName: r.function_name, sealed: r.value })
-      else env[name] = r.value
-    }
-    return { env, secrets }
+    return resolveVariables(rows)
   }
 
   async secrets (): Promise<Array<SealedSecret & { projectId: string }>> {
